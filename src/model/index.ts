@@ -3,54 +3,43 @@
  * reaches a datastore has passed `validateResource` (one document) and
  * `validateAgainst` (rules across objects, e.g. overlapping pools).
  *
- * STUB: signatures fixed so the CLI and datastore can be written against them;
- * the model work fills in the bodies.
+ * Pieces:
+ *   resource.ts        the envelope every kind shares (Resource, ObjectMeta, keys)
+ *   validate.ts        validateResource: envelope + metadata, then the kind's spec
+ *   kinds/*.ts         one file per kind: spec type, zod schema, cross-field checks
+ *   fields.ts          shared field checks (AS numbers, CIDRs, ports, protocols...)
+ *   schema.ts          the zod glue: hand-written field checks, issues -> Findings
+ *   net.ts             address/prefix parsing on bigint (both families)
+ *   selector-syntax.ts light selector syntax check (the real parser is felix/calc's)
+ *   cross.ts           validateAgainst: pool overlaps, duplicate BGP sessions
+ *   aliases.ts         resolveKind: calicoctl's kind aliases
+ *   columns.ts         `reefctl get` table columns
+ *
+ * Canonical form: apiVersion reef.dev/v1, Calico v3 field names, defaults
+ * filled (see each kind), values normalised (AS numbers as numbers, addresses
+ * in RFC 5952 text, protocol names in Calico's spelling), namespaced kinds
+ * with metadata.namespace set. validateResource is idempotent on its output.
  */
-import type { Kind, Resource } from './resource.ts';
-import { ReefError } from '../lib/errors.ts';
-
 export * from './resource.ts';
+export { ValidationError, type Finding } from './findings.ts';
+export { validateResource, KIND_DEFS, API_VERSIONS, DEFAULT_NAMESPACE } from './validate.ts';
+export { validateAgainst } from './cross.ts';
+export { resolveKind, aliasesOf } from './aliases.ts';
+export { tableColumns, type Column } from './columns.ts';
+export { checkSelector, type SelectorProblem } from './selector-syntax.ts';
+export { parseASN, parsePort, type Port, type Protocol, type ProtocolName, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from './fields.ts';
+export * as net from './net.ts';
 
-/** One problem with one document: `path` is dotted (`spec.ingress[0].ports[1]`). */
-export interface Finding {
-  path: string;
-  reason: string;
-}
-
-/**
- * `IPPool "pool-a": spec.blockSize: 33 is out of range 20-32 for an IPv4 pool`.
- * `document` names the document as well as it can be named (kind and name, or
- * its position in a file when it has neither).
- */
-export class ValidationError extends ReefError {
-  readonly document: string;
-  readonly findings: readonly Finding[];
-  constructor(document: string, findings: readonly Finding[]) {
-    super(
-      'VALIDATION_FAILED',
-      findings.map((f) => `${document}: ${f.path ? `${f.path}: ` : ''}${f.reason}`).join('\n'),
-      { document, findings },
-    );
-    this.document = document;
-    this.findings = findings;
-  }
-}
-
-/**
- * Checks one parsed document (either apiVersion) and returns it in canonical
- * form: apiVersion reef.dev/v1, defaults filled in, server-owned metadata kept.
- * Throws ValidationError naming every bad field.
- */
-export function validateResource(_doc: unknown, _documentName?: string): Resource {
-  throw new Error('not implemented');
-}
-
-/** Rules across objects: `existing` is every stored object of the same kind. */
-export function validateAgainst(_r: Resource, _existing: readonly Resource[]): Finding[] {
-  throw new Error('not implemented');
-}
-
-/** `ipp`, `ippools`, `pool` -> IPPool; undefined when unknown. Case-insensitive. */
-export function resolveKind(_alias: string): Kind | undefined {
-  throw new Error('not implemented');
-}
+export type { IPPoolSpec, EncapMode, AllowedUse } from './kinds/ippool.ts';
+export type { BGPConfigurationSpec, LogSeverity, Community, PrefixAdvertisement, ServiceCIDR } from './kinds/bgpconfiguration.ts';
+export { DEFAULT_AS_NUMBER, DEFAULT_BGP_PORT } from './kinds/bgpconfiguration.ts';
+export type { BGPPeerSpec } from './kinds/bgppeer.ts';
+export { peerEndpoint } from './kinds/bgppeer.ts';
+export type { NodeSpec, NodeBGPSpec, OrchRef, NodeAddress } from './kinds/node.ts';
+export type { WorkloadEndpointSpec, WorkloadEndpointPort, IPNAT } from './kinds/workloadendpoint.ts';
+export type { Rule, EntityRule, ICMPFields, Action, ServiceAccountMatch } from './kinds/rule.ts';
+export type { PolicyType, PolicySpecCommon } from './kinds/policy-common.ts';
+export { defaultTypes } from './kinds/policy-common.ts';
+export type { NetworkPolicySpec } from './kinds/networkpolicy.ts';
+export type { GlobalNetworkPolicySpec } from './kinds/globalnetworkpolicy.ts';
+export type { SecretKeyRef } from './fields.ts';

@@ -1,0 +1,28 @@
+/**
+ * The names a person may type for a kind on the command line: calicoctl's
+ * aliases, matched case-insensitively.
+ */
+import { KINDS, type Kind } from './resource.ts';
+
+const ALIASES: Record<Kind, readonly string[]> = {
+  IPPool: ['ippool', 'ippools', 'ipp', 'ipps', 'pool', 'pools'],
+  BGPPeer: ['bgppeer', 'bgppeers', 'bgpp', 'bgpps', 'bp', 'bps'],
+  BGPConfiguration: ['bgpconfiguration', 'bgpconfigurations', 'bgpconfig', 'bgpconfigs', 'bgpc', 'bgpcs'],
+  Node: ['node', 'nodes', 'no', 'nos'],
+  WorkloadEndpoint: ['workloadendpoint', 'workloadendpoints', 'wep', 'weps'],
+  NetworkPolicy: ['networkpolicy', 'networkpolicies', 'policy', 'policies', 'np', 'nps', 'pol', 'pols'],
+  GlobalNetworkPolicy: ['globalnetworkpolicy', 'globalnetworkpolicies', 'gnp', 'gnps'],
+};
+
+const BY_ALIAS: ReadonlyMap<string, Kind> = new Map(
+  KINDS.flatMap((k) => ALIASES[k].map((a) => [a, k] as const)),
+);
+
+/** `ipp`, `ippools`, `pool` -> IPPool; undefined when unknown. Case-insensitive. */
+export function resolveKind(alias: string): Kind | undefined {
+  return BY_ALIAS.get(alias.trim().toLowerCase());
+}
+
+export function aliasesOf(kind: Kind): readonly string[] {
+  return ALIASES[kind];
+}
