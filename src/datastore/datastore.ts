@@ -36,6 +36,16 @@ export interface DeleteOptions {
   revision?: string;
 }
 
+/**
+ * One write of an applyAll(). Each carries its own condition: create needs
+ * the key absent; update and delete need it present, and at
+ * `metadata.resourceVersion` / `revision` when those are set.
+ */
+export type ApplyOp =
+  | { op: 'create'; resource: Resource }
+  | { op: 'update'; resource: Resource }
+  | { op: 'delete'; key: ResourceKey; revision?: string };
+
 export interface Datastore {
   get(key: ResourceKey): Promise<Resource>;
   list(kind: Kind, opts?: ListOptions): Promise<ListResult>;
@@ -43,6 +53,15 @@ export interface Datastore {
   /** Compare-and-swap on `metadata.resourceVersion` when it is set; unconditional otherwise. */
   update(r: Resource): Promise<Resource>;
   delete(key: ResourceKey, opts?: DeleteOptions): Promise<Resource>;
+  /**
+   * Every op in one transaction: all are written or none. When an op's
+   * condition fails, throws that op's error (DatastoreAlreadyExistsError,
+   * DatastoreNotFoundError, DatastoreConflictError) with `opIndex` set.
+   * Resolves with one object per op, in order: the stored object for
+   * create/update (all at the same new resourceVersion), the removed one for delete.
+   * At most 128 ops (etcd's default --max-txn-ops); each key at most once.
+   */
+  applyAll(ops: readonly ApplyOp[]): Promise<Resource[]>;
   /**
    * Every create, update and delete of `kind`, in store order, each exactly once,
    * resuming by itself after a lost connection, and re-listing (with synthetic

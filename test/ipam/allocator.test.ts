@@ -1,0 +1,233 @@
+import { expect } from 'chai';
+import { checkIpam } from '../../ipam/check.ts';
+import { setIpamConfig } from '../../ipam/config.ts';
+import {
+  IpamAddressInUseError,
+  IpamAddressNotInPoolError,
+  IpamMaxBlocksError,
+  IpamNoPoolError,
+  IpamPoolDisabledError,
+  IpamPoolExhaustedError,
+  IpamPoolInUseError,
+} from '../../ipam/errors.ts';
+import { MemoryIpamStore } from '../../ipam/memory-store.ts';
+import { canDeletePool } from '../../ipam/pool-usage.ts';
+import type { IpamPool } from '../../ipam/pools.ts';
+import { getKey, listPrefix, type IpamStore } from '../../ipam/store.ts';
+import { AFFINITIES_PREFIX, handleKey } from '../../ipam/records.ts';
+import { BACKENDS, FakeClock, makeAllocator, POOL4, POOL6 } from './helpers.ts';
+
+/** Two blocks of 8: small enough to run out of. */
+const TINY: IpamPool = { name: 'tiny', cidr: '10.20.0.0/28', blockSize: 29 };
+
+for (const backend of BACKENDS) {
+  describe(`IpamAllocator on ${backend.name}`, () => {
+    const be = backend.setup();
+    after(() => be.done());
+    let store: IpamStore;
+    let clock: FakeClock;
+    beforeEach(async () => {
+      store = await be.fresh();
+      clock = new FakeClock();
+    });
+
+    async function clean(): Promise<void> {
+      const r = await checkIpam(store, { now: clock.now(), pendingGraceMs: 60_000 });
+      expect(r.problems).to.deep.equal([]);
+    }
+
+    describe('claiming', () => {
+      it('claims a block on the first allocation and keeps using it', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        const a = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h1', node: 'n1' });
+        const b = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'n1' });
+        expect(a.ipv4).to.deep.equal(['10.10.0.0']);
+        expect(b.ipv4).to.deep.equal(['10.10.0.1']);
+        const affs = await listPrefix(store, AFFINITIES_PREFIX);
+        expect(affs.map((kv) => JSON.parse(kv.value).state)).to.deep.equal(['confirmed']);
+        await clean();
+      });
+
+      it('gives each node its own block', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        const a = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h1', node: 'n1' });
+        const b = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'n2' });
+        expect(a.ipv4).to.deep.equal(['10.10.0.0']);
+        expect(b.ipv4).to.deep.equal(['10.10.0.16']);
+        await clean();
+      });
+
+      it('allocates one IPv4 and one IPv6 address for a dual-stack handle, recorded in one handle', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        const r = await alloc.autoAssign({ num4: 1, num6: 1, handle: 'h1', node: 'n1', attrs: { namespace: 'ns', pod: 'p' } });
+        expect(r).to.deep.equal({ ipv4: ['10.10.0.0'], ipv6: ['fd00:10::'] });
+        const h = JSON.parse((await getKey(store, handleKey('h1')))!.value);
+        expect(h.blocks).to.deep.equal({ '10.10.0.0-28': 1, 'fd00:10::-124': 1 });
+        await clean();
+      });
+
+      it('skips disabled pools and pools whose selector does not match the node', async () => {
+        const pools: IpamPool[] = [{ ...POOL4, disabled: true }, { name: 'b', cidr: '10.30.0.0/24', blockSize: 28 }, { name: 'c', cidr: '10.40.0.0/24', blockSize: 28, nodeSelector: 'rack == "r2"' }];
+        const { alloc } = makeAllocator(store, clock, { nodeMatches: (p, node) => p.nodeSelector === undefined || node === 'r2-node' }, pools);
+        expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h1', node: 'n1' })).ipv4).to.deep.equal(['10.30.0.0']);
+        expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'r2-node', pools: ['c'] })).ipv4).to.deep.equal(['10.40.0.0']);
+        const err = await alloc.autoAssign({ num4: 0, num6: 1, handle: 'h3', node: 'n1' }).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(IpamNoPoolError);
+      });
+    });
+
+    describe('when the pools run out of free blocks', () => {
+      async function fillTwoNodes(strict: boolean, max = 0) {
+        await setIpamConfig(store, { strictAffinity: strict, maxBlocksPerHost: max });
+        const { alloc } = makeAllocator(store, clock, {}, [TINY]);
+        await alloc.autoAssign({ num4: 8, num6: 0, handle: 'fill-n1', node: 'n1' });
+        await alloc.autoAssign({ num4: 1, num6: 0, handle: 'one-n2', node: 'n2' });
+        return alloc;
+      }
+
+      it("borrows from another node's block", async () => {
+        const alloc = await fillTwoNodes(false);
+        const r = await alloc.autoAssign({ num4: 2, num6: 0, handle: 'more', node: 'n1' });
+        expect(r.ipv4).to.deep.equal(['10.20.0.9', '10.20.0.10']);
+        await clean();
+      });
+
+      it('refuses to borrow under strictAffinity, naming pool and node', async () => {
+        const alloc = await fillTwoNodes(true);
+        const err = (await alloc.autoAssign({ num4: 1, num6: 0, handle: 'more', node: 'n1' }).catch((e: unknown) => e)) as IpamPoolExhaustedError;
+        expect(err).to.be.instanceOf(IpamPoolExhaustedError);
+        expect(err.code).to.equal('IPAM_POOL_EXHAUSTED');
+        expect(err.details).to.include({ node: 'n1', family: 4 });
+        expect(err.details.pools).to.deep.equal(['tiny']);
+      });
+
+      it('is exhausted when every address is taken', async () => {
+        const alloc = await fillTwoNodes(false);
+        await alloc.autoAssign({ num4: 7, num6: 0, handle: 'rest', node: 'n3' });
+        const err = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'none', node: 'n3' }).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(IpamPoolExhaustedError);
+        await clean();
+      });
+    });
+
+    describe('maxBlocksPerHost', () => {
+      it('stops claiming at the limit and says so under strictAffinity', async () => {
+        await setIpamConfig(store, { strictAffinity: true, maxBlocksPerHost: 1 });
+        const { alloc } = makeAllocator(store, clock);
+        await alloc.autoAssign({ num4: 16, num6: 0, handle: 'h1', node: 'n1' });
+        const err = (await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'n1' }).catch((e: unknown) => e)) as IpamMaxBlocksError;
+        expect(err).to.be.instanceOf(IpamMaxBlocksError);
+        expect(err.message).to.equal('node n1 already holds 1 blocks, the maximum set by maxBlocksPerHost');
+      });
+
+      it('borrows at the limit when affinity is not strict', async () => {
+        await setIpamConfig(store, { maxBlocksPerHost: 1 });
+        const { alloc } = makeAllocator(store, clock);
+        await alloc.autoAssign({ num4: 1, num6: 0, handle: 'other', node: 'n2' });
+        await alloc.autoAssign({ num4: 16, num6: 0, handle: 'h1', node: 'n1' });
+        expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'n1' })).ipv4).to.deep.equal(['10.10.0.1']);
+      });
+    });
+
+    describe('a specific address', () => {
+      it('is assigned, claiming its block, and re-assigning it to the same handle is a no-op', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        expect(await alloc.assignIP('10.10.0.77', 'h1', 'n1')).to.equal('10.10.0.77');
+        expect(await alloc.assignIP('10.10.0.77', 'h1', 'n1')).to.equal('10.10.0.77');
+        expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'n1' })).ipv4).to.deep.equal(['10.10.0.64']);
+        await clean();
+      });
+
+      it('is refused when another handle holds it, naming the holder', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        await alloc.assignIP('fd00:10::5', 'h1', 'n1');
+        const err = (await alloc.assignIP('fd00:10::0005', 'h2', 'n1').catch((e: unknown) => e)) as IpamAddressInUseError;
+        expect(err).to.be.instanceOf(IpamAddressInUseError);
+        expect(err.handle).to.equal('h1');
+      });
+
+      const refused = [
+        { name: 'outside every pool', ip: '192.168.1.1', pools: [POOL4], cls: IpamAddressNotInPoolError },
+        { name: 'in a disabled pool', ip: '10.10.0.3', pools: [{ ...POOL4, disabled: true }], cls: IpamPoolDisabledError },
+      ];
+      for (const c of refused) {
+        it(`is refused when ${c.name}`, async () => {
+          const { alloc } = makeAllocator(store, clock, {}, c.pools);
+          const err = await alloc.assignIP(c.ip, 'h', 'n1').catch((e: unknown) => e);
+          expect(err).to.be.instanceOf(c.cls);
+        });
+      }
+    });
+
+    describe('release', () => {
+      it('by handle is idempotent and frees every address of the handle', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        await alloc.autoAssign({ num4: 2, num6: 1, handle: 'h1', node: 'n1' });
+        const r1 = await alloc.releaseByHandle('h1');
+        const r2 = await alloc.releaseByHandle('h1');
+        expect(r1.released.map((x) => x.address)).to.have.members(['10.10.0.0', '10.10.0.1', 'fd00:10::']);
+        expect(r2.released).to.deep.equal([]);
+        expect(await getKey(store, handleKey('h1'))).to.equal(undefined);
+        await clean();
+      });
+
+      it('by address updates the handle and reports what was already free', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        await alloc.autoAssign({ num4: 2, num6: 0, handle: 'h1', node: 'n1' });
+        const r = await alloc.releaseIPs(['10.10.0.1', '10.10.0.9']);
+        expect(r).to.deep.equal({ released: [{ address: '10.10.0.1', handle: 'h1' }], notAllocated: ['10.10.0.9'] });
+        expect(JSON.parse((await getKey(store, handleKey('h1')))!.value).blocks).to.deep.equal({ '10.10.0.0-28': 1 });
+        await clean();
+      });
+
+      it('keeps a released address out of use for the cooldown, then reuses the one free longest', async () => {
+        const { alloc } = makeAllocator(store, clock, { cooldownMs: 10_000 }, [TINY]);
+        await alloc.autoAssign({ num4: 8, num6: 0, handle: 'a', node: 'n1' });
+        await alloc.releaseIPs(['10.20.0.5']);
+        clock.advance(1_000);
+        await alloc.releaseIPs(['10.20.0.2']);
+        // Block 1 has nothing past its cooldown: the node claims the second block.
+        expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'b', node: 'n1' })).ipv4).to.deep.equal(['10.20.0.8']);
+        clock.advance(10_000);
+        expect((await alloc.autoAssign({ num4: 2, num6: 0, handle: 'c', node: 'n1' })).ipv4).to.deep.equal(['10.20.0.5', '10.20.0.2']);
+      });
+    });
+
+    describe('round trips', () => {
+      it('allocates from a block the node holds in one transaction, two when another writer moved it', async () => {
+        const { alloc, counter } = makeAllocator(store, clock);
+        const { alloc: other } = makeAllocator(store, clock);
+        await alloc.autoAssign({ num4: 1, num6: 0, handle: 'warm', node: 'n1' });
+        counter.reset();
+        await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h1', node: 'n1' });
+        expect(counter.total).to.equal(1);
+        await other.autoAssign({ num4: 1, num6: 0, handle: 'h2', node: 'n1' });
+        counter.reset();
+        const r = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h3', node: 'n1' });
+        expect(counter.total).to.be.at.most(2);
+        expect(r.ipv4).to.deep.equal(['10.10.0.3']);
+      });
+    });
+
+    describe('pools', () => {
+      it('refuses to delete a pool with addresses in use, saying how to drain it', async () => {
+        const { alloc } = makeAllocator(store, clock);
+        await alloc.autoAssign({ num4: 2, num6: 0, handle: 'h1', node: 'n1' });
+        const err = (await canDeletePool(store, POOL4).catch((e: unknown) => e)) as IpamPoolInUseError;
+        expect(err).to.be.instanceOf(IpamPoolInUseError);
+        expect(err.message).to.match(/2 addresses in use/).and.match(/spec\.disabled: true/).and.match(/release/);
+        expect((await canDeletePool(store, POOL6)).inUse).to.equal(0);
+      });
+    });
+  });
+}
+
+describe('IpamAllocator with an unreliable store', () => {
+  it('retries through a short outage', async () => {
+    const store = new MemoryIpamStore();
+    const clock = new FakeClock();
+    const { alloc } = makeAllocator(store, clock);
+    store.failNext(3);
+    expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' })).ipv4).to.deep.equal(['10.10.0.0']);
+  });
+});
