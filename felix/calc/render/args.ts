@@ -1,0 +1,83 @@
+/** Structured rules to iptables arguments, and the chain builder that hashes each rule. */
+import { createHash } from 'node:crypto';
+import type { Action, Chain, IptRule, Match } from './types.ts';
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+export function matchArgs(m: Match): string[] {
+  const not = (neg?: boolean) => (neg ? ['!'] : []);
+  switch (m.kind) {
+    case 'inIface':
+      return [...not(m.negate), '-i', m.name];
+    case 'outIface':
+      return [...not(m.negate), '-o', m.name];
+    case 'protocol':
+      return [...not(m.negate), '-p', m.proto];
+    case 'set':
+      return ['-m', 'set', ...not(m.negate), '--match-set', m.name, m.dirs.join(',')];
+    case 'multiport':
+      return ['-m', 'multiport', ...not(m.negate), m.dir === 'src' ? '--sports' : '--dports', m.ports.join(',')];
+    case 'icmp': {
+      const tc = m.code === undefined ? `${m.type}` : `${m.type}/${m.code}`;
+      return m.family === 4 ? ['-m', 'icmp', ...not(m.negate), '--icmp-type', tc] : ['-m', 'icmp6', ...not(m.negate), '--icmpv6-type', tc];
+    }
+    case 'mark':
+      return ['-m', 'mark', '--mark', `${hex(m.value)}/${hex(m.mask)}`];
+    case 'conntrack':
+      return ['-m', 'conntrack', '--ctstate', m.states.join(',')];
+  }
+}
+
+export function actionArgs(a: Action): string[] {
+  switch (a.kind) {
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+      return ['-j', a.kind];
+    case 'jump':
+      return ['-j', a.target];
+    case 'goto':
+      return ['-g', a.target];
+    case 'setMark':
+      return ['-j', 'MARK', '--set-xmark', `${hex(a.value)}/${hex(a.mask)}`];
+    case 'log':
+      return ['-j', 'LOG', '--log-prefix', a.prefix];
+  }
+}
+
+/** The rule's arguments after `-A CHAIN`, comment included. */
+export function ruleArgs(r: IptRule): string[] {
+  return [...r.matches.flatMap(matchArgs), '-m', 'comment', '--comment', `reef:${r.hash}`, ...actionArgs(r.action)];
+}
+
+function quoteArg(a: string): string {
+  return /^[A-Za-z0-9_.,:/+!=-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** `-A CHAIN …` lines for iptables-restore. */
+export function chainLines(c: Chain): string[] {
+  return c.rules.map((r) => ['-A', c.name, ...ruleArgs(r)].map(quoteArg).join(' '));
+}
+
+export class ChainBuilder {
+  private readonly rules: IptRule[] = [];
+  private prev = '';
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  add(matches: readonly Match[], action: Action, note?: string): this {
+    const hash = createHash('sha256')
+      .update(`${this.name}\0${this.prev}\0${JSON.stringify(matches)}\0${JSON.stringify(action)}`)
+      .digest('base64url')
+      .slice(0, 16);
+    this.prev = hash;
+    this.rules.push(note === undefined ? { matches, action, hash } : { matches, action, hash, note });
+    return this;
+  }
+
+  build(): Chain {
+    return { name: this.name, rules: this.rules };
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Per-endpoint chains, the dispatch chains and the entry chain.
+ *
+ *   reef-FORWARD: established/related accepted, invalid dropped (for workload
+ *     interfaces only); then from-wl dispatch (egress of the source pod), then
+ *     to-wl dispatch (ingress of the destination pod); what returns is accepted.
+ *   dispatch: `-i/-o <iface> -g reef-fw/tw-<iface>` per local endpoint, then a
+ *     DROP: traffic on a workload interface reef does not know fails closed.
+ *   reef-fw/tw-<iface>: clear the marks; per policy in order: jump to its chain,
+ *     RETURN on the accept mark, DROP on the pass mark; after the last policy
+ *     DROP (default deny). With no policy in that direction the chain is
+ *     empty and returns: allowed.
+ *
+ * Dispatch is a linear list; a tree by interface-name prefix (as Calico
+ * builds) is the obvious next step when a node has hundreds of pods.
+ */
+import type { LocalEndpoint } from '../graph/events.ts';
+import { ChainBuilder } from './args.ts';
+import { allMarks, type Marks } from './marks.ts';
+import { CHAIN_FORWARD, CHAIN_FROM_WL, CHAIN_TO_WL, fromWorkloadChain, policyChain, toWorkloadChain, WORKLOAD_PREFIX } from './names.ts';
+import type { Chain } from './types.ts';
+
+export function renderEndpointChain(ep: LocalEndpoint, dir: 'ingress' | 'egress', marks: Marks): Chain {
+  // Ingress to the pod is traffic *to* the workload interface.
+  const b = new ChainBuilder(dir === 'ingress' ? toWorkloadChain(ep.interfaceName) : fromWorkloadChain(ep.interfaceName));
+  const policies = dir === 'ingress' ? ep.ingressPolicies : ep.egressPolicies;
+  if (policies.length === 0) return b.build();
+  b.add([], { kind: 'setMark', value: 0, mask: allMarks(marks) }, 'clear verdict marks');
+  for (const key of policies) {
+    b.add([], { kind: 'jump', target: policyChain(key, dir) }, key);
+    b.add([{ kind: 'mark', value: marks.accept, mask: marks.accept }], { kind: 'RETURN' }, `allowed by ${key}`);
+    b.add([{ kind: 'mark', value: marks.pass, mask: marks.pass }], { kind: 'DROP' }, `passed by ${key}: no further tier, default deny`);
+  }
+  b.add([], { kind: 'DROP' }, `default deny ${dir} for ${ep.key}`);
+  return b.build();
+}
+
+function sortedByIface(endpoints: Iterable<LocalEndpoint>): LocalEndpoint[] {
+  return [...endpoints].sort((a, b) => (a.interfaceName < b.interfaceName ? -1 : a.interfaceName > b.interfaceName ? 1 : 0));
+}
+
+export function renderDispatchChains(endpoints: Iterable<LocalEndpoint>): Chain[] {
+  const from = new ChainBuilder(CHAIN_FROM_WL);
+  const to = new ChainBuilder(CHAIN_TO_WL);
+  for (const ep of sortedByIface(endpoints)) {
+    from.add([{ kind: 'inIface', name: ep.interfaceName }], { kind: 'goto', target: fromWorkloadChain(ep.interfaceName) }, ep.key);
+    to.add([{ kind: 'outIface', name: ep.interfaceName }], { kind: 'goto', target: toWorkloadChain(ep.interfaceName) }, ep.key);
+  }
+  from.add([], { kind: 'DROP' }, 'unknown workload interface');
+  to.add([], { kind: 'DROP' }, 'unknown workload interface');
+  return [from.build(), to.build()];
+}
+
+export function renderForwardChain(): Chain {
+  const wl = `${WORKLOAD_PREFIX}+`;
+  const b = new ChainBuilder(CHAIN_FORWARD);
+  for (const kind of ['inIface', 'outIface'] as const) {
+    b.add([{ kind, name: wl }, { kind: 'conntrack', states: ['RELATED', 'ESTABLISHED'] }], { kind: 'ACCEPT' }, 'established');
+  }
+  for (const kind of ['inIface', 'outIface'] as const) {
+    b.add([{ kind, name: wl }, { kind: 'conntrack', states: ['INVALID'] }], { kind: 'DROP' }, 'invalid');
+  }
+  b.add([{ kind: 'inIface', name: wl }], { kind: 'jump', target: CHAIN_FROM_WL }, 'egress policy of the sending workload');
+  b.add([{ kind: 'outIface', name: wl }], { kind: 'jump', target: CHAIN_TO_WL }, 'ingress policy of the receiving workload');
+  b.add([{ kind: 'inIface', name: wl }], { kind: 'ACCEPT' }, 'policy allowed');
+  b.add([{ kind: 'outIface', name: wl }], { kind: 'ACCEPT' }, 'policy allowed');
+  return b.build();
+}
