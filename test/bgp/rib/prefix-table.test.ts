@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { PrefixTable } from '../../../bgp/rib/prefix-table.ts';
+import { formatKey, keyToPrefix, parsePrefix, prefixKey, v4Key } from '../../../bgp/rib/prefix-key.ts';
+
+describe('the prefix table', () => {
+  it('behaves like a Map under any mix of set and delete, through growth and collisions', () => {
+    // Few distinct keys, tiny initial capacity: long probe runs, wrap-around and many backward shifts.
+    const key = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 32 })).map(([a, l]) => v4Key(a * 0x01000000, l) as number | string),
+      fc.constantFrom('20010db8/32', '2001/16'),
+    );
+    const op = fc.tuple(fc.boolean(), key, fc.integer());
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const t = new PrefixTable<number>(16);
+        const m = new Map<number | string, number>();
+        for (const [isSet, k, v] of ops) {
+          if (isSet) {
+            t.set(k, v);
+            m.set(k, v);
+          } else expect(t.delete(k)).to.equal(m.delete(k));
+          expect(t.size).to.equal(m.size);
+        }
+        for (const [k, v] of m) expect(t.get(k)).to.equal(v);
+        const seen = new Map<number | string, number>();
+        t.forEach((v, k) => seen.set(k, v));
+        expect(seen).to.deep.equal(m);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('prefix keys', () => {
+  const cases = ['0.0.0.0/0', '10.0.0.0/8', '255.255.255.255/32', '::/0', '2001:db8::/32', '2001:db8:0:1::/64', 'fe80::1:0:0:1/128'];
+  for (const c of cases) {
+    it(`round-trips ${c}`, () => {
+      const k = parsePrefix(c);
+      expect(formatKey(k)).to.equal(c);
+      expect(prefixKey(keyToPrefix(k))).to.equal(k);
+    });
+  }
+
+  it('rejects host bits and bad lengths', () => {
+    expect(() => parsePrefix('10.0.0.1/8')).to.throw(RangeError);
+    expect(() => parsePrefix('10.0.0.0/33')).to.throw(RangeError);
+    expect(() => parsePrefix('2001:db8::1/64')).to.throw(RangeError);
+  });
+});
