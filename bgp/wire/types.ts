@@ -46,7 +46,10 @@ export interface PathAttributes {
   readonly origin?: Origin;
   /** Always 4-octet AS numbers after decoding (AS4_PATH merged per RFC 6793). */
   readonly asPath?: readonly AsPathSegment[];
-  /** IPv4 next hop as dotted quad; for MP_REACH, the next hop(s) of that attribute. */
+  /**
+   * The NEXT_HOP attribute (dotted quad): the next hop of the classic IPv4 NLRI.
+   * Routes carried in MP_REACH_NLRI take theirs from `mpReach` instead.
+   */
   readonly nextHop?: string;
   readonly med?: number;
   readonly localPref?: number;
@@ -57,5 +60,20 @@ export interface PathAttributes {
   readonly largeCommunities?: readonly (readonly [number, number, number])[];
   readonly originatorId?: string;
   readonly clusterList?: readonly string[];
+  /**
+   * MP_REACH_NLRI without its NLRI (RFC 4760): the family and next hop(s) of
+   * the prefixes it carries. The prefixes themselves travel beside the
+   * attributes (UpdateMessage.mpNlri, or the scanUpdate sink).
+   */
+  readonly mpReach?: MpReachNextHop;
   readonly unknown?: readonly RawAttribute[];
+}
+
+export interface MpReachNextHop {
+  readonly afi: Afi;
+  readonly safi: Safi;
+  /** Dotted quad for AFI 1; for AFI 2 the global IPv6 address. */
+  readonly nextHop: string;
+  /** RFC 2545: the link-local address sent after the global one (next hop length 32). */
+  readonly linkLocalNextHop?: string;
 }
