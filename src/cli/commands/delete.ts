@@ -13,6 +13,8 @@ import { nameOf } from '../output.ts';
 import { keyString } from '../plan.ts';
 import { isNotFound, writeFailure, type WriteOp } from '../store.ts';
 import { parseTargets } from '../targets.ts';
+import type { Resource } from '../../model/index.ts';
+import { guardPoolDeletes } from './ipam-guard.ts';
 
 interface DeleteFlags {
   filename?: string[];
@@ -49,6 +51,7 @@ export const deleteCommand: CommandModule = {
           const ops: WriteOp[] = [];
           const seen = new Set<string>();
           const gone: string[] = [];
+          const pools: Resource[] = [];
           for (const d of doomed) {
             if (seen.has(keyString(d.key))) continue;
             seen.add(keyString(d.key));
@@ -59,6 +62,7 @@ export const deleteCommand: CommandModule = {
                 continue;
               }
               ops.push({ op: 'delete', key: d.key, revision: current.metadata.resourceVersion });
+              if (d.key.kind === 'IPPool') pools.push(current);
               gone.push(nameOf({ kind: d.key.kind, metadata: { name: d.key.name } }));
             } catch (e) {
               if (!isNotFound(e)) throw e;
@@ -66,6 +70,7 @@ export const deleteCommand: CommandModule = {
             }
           }
           if (problems.length > 0) throw new CliError(problems);
+          await guardPoolDeletes(ctx, pools);
           if (ops.length > 0) await store.writeAll(ops).catch((e: unknown) => Promise.reject(writeFailure(e, ops.length)));
           for (const g of gone) ctx.out(`${g} deleted`);
           return EXIT.ok;

@@ -6,7 +6,8 @@ import type { CommandModule } from '../command.ts';
 import { applyCommands } from './apply.ts';
 import { deleteCommand } from './delete.ts';
 import { getCommand } from './get.ts';
+import { ipamCommands } from './ipam.ts';
 import { validateCommand } from './validate.ts';
 import { versionCommand } from './version.ts';
 
-export const COMMANDS: readonly CommandModule[] = [applyCommands, deleteCommand, getCommand, validateCommand, versionCommand];
+export const COMMANDS: readonly CommandModule[] = [applyCommands, deleteCommand, getCommand, ipamCommands, validateCommand, versionCommand];
