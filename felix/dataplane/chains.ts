@@ -1,0 +1,70 @@
+/**
+ * Chains as the iptables writer sees them: a name and rules that are argument
+ * lists already carrying their `reef:<hash>` comment. The renderer's chains
+ * convert with fromRendered(); the few chains the dataplane owns itself (the
+ * INPUT/OUTPUT hooks, NAT, the base-chain jumps) are built with HashedChain,
+ * hashed the same position-dependent way so read-back compares hashes only.
+ */
+import { createHash } from 'node:crypto';
+import { ruleArgs, type Chain } from '../calc/render/index.ts';
+
+export interface RuleSpec {
+  readonly hash: string;
+  /** Everything after `-A CHAIN`, the comment included. */
+  readonly args: readonly string[];
+}
+
+export interface ChainSpec {
+  readonly name: string;
+  readonly rules: readonly RuleSpec[];
+}
+
+export const REEF_CHAIN_PREFIX = 'reef-';
+
+export function isReefChain(name: string): boolean {
+  return name.startsWith(REEF_CHAIN_PREFIX);
+}
+
+export function fromRendered(c: Chain): ChainSpec {
+  return { name: c.name, rules: c.rules.map((r) => ({ hash: r.hash, args: ruleArgs(r) })) };
+}
+
+export class HashedChain {
+  readonly name: string;
+  private readonly rules: RuleSpec[] = [];
+  private prev = '';
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  /** `args` without the comment; the hash comment goes in front of the target, as the renderer puts it. */
+  add(matches: readonly string[], target: readonly string[]): this {
+    const hash = createHash('sha256')
+      .update(`${this.name}\0${this.prev}\0${JSON.stringify(matches)}\0${JSON.stringify(target)}`)
+      .digest('base64url')
+      .slice(0, 16);
+    this.prev = hash;
+    this.rules.push({ hash, args: [...matches, '-m', 'comment', '--comment', `reef:${hash}`, ...target] });
+    return this;
+  }
+
+  build(): ChainSpec {
+    return { name: this.name, rules: this.rules };
+  }
+}
+
+function quoteArg(a: string): string {
+  return /^[A-Za-z0-9_.,:/+!=-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+export function ruleLine(op: '-A' | '-I', chain: string, args: readonly string[], position?: number): string {
+  const head = position === undefined ? [op, chain] : [op, chain, String(position)];
+  return [...head, ...args].map(quoteArg).join(' ');
+}
+
+export function sameHashes(a: readonly string[] | undefined, b: readonly RuleSpec[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]!.hash) return false;
+  return true;
+}
