@@ -22,9 +22,12 @@ export function birdConfig(spec: DaemonSpec, logFile: string): string {
     'protocol static st6 { ipv6; ' + v6.map((p) => `route ${p} blackhole;`).join(' ') + ' }',
   ];
   if (spec.kernel) {
+    // With graceful restart the kernel protocol must not prune our old routes
+    // at startup (`-R` recovery) before BGP has re-learned them.
+    const gr = spec.neighbors.some((n) => n.gracefulRestart) ? ' graceful restart on;' : '';
     lines.push(
-      'protocol kernel k4 { ipv4 { import none; export where source = RTS_BGP; }; learn off; persist off; merge paths on; }',
-      'protocol kernel k6 { ipv6 { import none; export where source = RTS_BGP; }; learn off; persist off; merge paths on; }',
+      `protocol kernel k4 { ipv4 { import none; export where source = RTS_BGP; }; learn off; persist off; merge paths on;${gr} }`,
+      `protocol kernel k6 { ipv6 { import none; export where source = RTS_BGP; }; learn off; persist off; merge paths on;${gr} }`,
     );
   }
   spec.neighbors.forEach((n, i) => {
@@ -53,17 +56,43 @@ export class Bird {
   private readonly scope: NetnsScope;
   readonly ns: string;
   private proc: ChildProcess | undefined;
+  private spec: DaemonSpec | undefined;
+  readonly logFile = join(this.work.dir, 'bird.log');
+  private readonly conf = join(this.work.dir, 'bird.conf');
 
   constructor(scope: NetnsScope, ns: string) {
     this.scope = scope;
     this.ns = ns;
   }
 
-  async start(spec: DaemonSpec): Promise<void> {
-    const conf = join(this.work.dir, 'bird.conf');
-    writeFileSync(conf, birdConfig(spec, join(this.work.dir, 'bird.log')));
-    this.proc = this.scope.spawn(this.ns, ['bird', '-f', '-c', conf, '-s', this.socket, '-P', join(this.work.dir, 'bird.pid')]);
+  /** `recovery` starts BIRD in graceful-restart recovery (`-R`), as after a crash with GR on. */
+  async start(spec: DaemonSpec, opts: { recovery?: boolean } = {}): Promise<void> {
+    this.spec = spec;
+    writeFileSync(this.conf, birdConfig(spec, this.logFile));
+    const argv = ['bird', '-f', '-c', this.conf, '-s', this.socket, '-P', join(this.work.dir, 'bird.pid')];
+    if (opts.recovery) argv.push('-R');
+    this.proc = this.scope.spawn(this.ns, argv);
     await waitFor('BIRD control socket', async () => ((await this.cli('show status')).includes('Daemon is up') ? true : undefined));
+  }
+
+  /** Starts BIRD again after kill(), with the last spec, in graceful-restart recovery. */
+  restart(): Promise<void> {
+    if (!this.spec) throw new Error('BIRD restart: never started');
+    return this.start(this.spec, { recovery: true });
+  }
+
+  /** Changes what BIRD originates (a reconfigure: only the static protocols change). */
+  async setOriginate(prefixes: string[]): Promise<void> {
+    if (!this.spec) throw new Error('BIRD setOriginate: not started');
+    this.spec = { ...this.spec, originate: prefixes };
+    writeFileSync(this.conf, birdConfig(this.spec, this.logFile));
+    const out = await this.cli('configure');
+    if (!/Reconfigured|Reconfiguration in progress/.test(out)) throw new Error(`birdc configure: ${out}`);
+  }
+
+  /** `show route PREFIX all` from BIRD, BGP attributes included. */
+  routeDetail(prefix: string): Promise<string> {
+    return this.cli(`show route ${prefix} all`);
   }
 
   async cli(command: string): Promise<string> {
@@ -107,7 +136,16 @@ export class Bird {
   }
 
   async stop(): Promise<void> {
-    await this.scope.exec(null, ['birdc', '-s', this.socket, 'down'], { allowFailure: true, timeoutMs: 5_000 }).catch(() => undefined);
+    const p = this.proc;
+    const running = p !== undefined && p.exitCode === null && p.signalCode === null;
+    if (running) {
+      const gone = new Promise((r) => p.once('exit', r));
+      await this.scope.exec(null, ['birdc', '-s', this.socket, 'down'], { allowFailure: true, timeoutMs: 5_000 }).catch(() => undefined);
+      // BIRD writes its log and removes its socket while going down: remove the directory only after it has exited.
+      const t = setTimeout(() => p.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(t);
+    }
     this.work.remove();
   }
 }

@@ -5,12 +5,25 @@
  * command, a reply ending in three NULs and a status byte).
  */
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { NetnsScope } from '../netns.ts';
 import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor } from './common.ts';
+
+export interface RouteJson {
+  prefix?: string;
+  paths?: {
+    valid?: boolean;
+    bestpath?: { overall?: boolean };
+    originatorId?: string;
+    clusterList?: { list?: string[] };
+    nexthops?: { ip?: string; afi?: string; scope?: string }[];
+    aspath?: { string?: string };
+    stale?: boolean;
+  }[];
+}
 
 export function frrBgpdConfig(spec: DaemonSpec): string {
   const lines = ['frr defaults traditional', 'hostname reef-test', '!', `router bgp ${spec.asn}`, ` bgp router-id ${spec.routerId}`];
@@ -50,7 +63,8 @@ export class Frr {
     this.ns = ns;
   }
 
-  async start(spec: DaemonSpec): Promise<void> {
+  /** `keepRoutesSec`: zebra keeps the kernel routes it finds for that long (`-K`), as after a crash with GR on. */
+  async start(spec: DaemonSpec, opts: { keepRoutesSec?: number } = {}): Promise<void> {
     this.spec = spec;
     const d = this.work.dir;
     const uid = Number(execFileSync('id', ['-u', 'frr'], { encoding: 'utf8' }).trim());
@@ -59,16 +73,89 @@ export class Frr {
     writeFileSync(join(d, 'bgpd.conf'), frrBgpdConfig(spec));
     writeFileSync(join(d, 'zebra.conf'), 'hostname reef-test\n!\n');
     const zsock = join(d, 'zserv.api');
+    // A killed run leaves its sockets; the waits below must see the new ones.
+    for (const f of [zsock, join(d, 'zebra.vty'), join(d, 'bgpd.vty')]) rmSync(f, { force: true });
     const common = ['--vty_socket', d, '-A', '127.0.0.1', '-P', '0', '--log-level', 'warnings'];
-    // Static blackholes for originated prefixes, so `network` statements have a route to match.
-    this.procs.push(
-      this.scope.spawn(this.ns, ['/usr/lib/frr/zebra', ...common, '-f', join(d, 'zebra.conf'), '-z', zsock, '-i', join(d, 'zebra.pid'), '--log', `file:${d}/zebra.log`]),
-    );
+    const zebraArgs = ['/usr/lib/frr/zebra', ...common, '-f', join(d, 'zebra.conf'), '-z', zsock, '-i', join(d, 'zebra.pid'), '--log', `file:${d}/zebra.log`];
+    if (opts.keepRoutesSec) zebraArgs.push('-K', String(opts.keepRoutesSec));
+    this.procs.push(this.scope.spawn(this.ns, zebraArgs));
     await waitFor('zebra socket', async () => (existsSync(zsock) ? true : undefined));
     const bgpdArgs = ['/usr/lib/frr/bgpd', ...common, '-f', join(d, 'bgpd.conf'), '-z', zsock, '-i', join(d, 'bgpd.pid'), '--log', `file:${d}/bgpd.log`];
     if (!spec.kernel) bgpdArgs.push('-n');
     this.procs.push(this.scope.spawn(this.ns, bgpdArgs));
     await waitFor('bgpd vty', async () => ((await this.vty('show bgp summary json')).length > 0 ? true : undefined));
+  }
+
+  /** Starts zebra and bgpd again after kill(), with the last spec, keeping the kernel routes zebra finds. */
+  restart(keepRoutesSec = 60): Promise<void> {
+    if (!this.spec) throw new Error('FRR restart: never started');
+    return this.start(this.spec, { keepRoutesSec });
+  }
+
+  /** Runs configuration commands in one vty session (`configure terminal` first); throws on an error reply. */
+  async configure(commands: string[]): Promise<void> {
+    const replies = await this.vtySession(['enable', 'configure terminal', ...commands, 'end']);
+    const bad = replies.find((r) => r.status !== 0);
+    if (bad) throw new Error(`FRR configure failed at "${bad.command}": ${bad.output.trim()} (status ${bad.status})`);
+  }
+
+  /** Changes what bgpd originates (`network` statements). */
+  async setOriginate(prefixes: string[]): Promise<void> {
+    if (!this.spec) throw new Error('FRR setOriginate: not started');
+    const old = this.spec.originate ?? [];
+    const cmds = [`router bgp ${this.spec.asn}`];
+    for (const fam of ['ipv4', 'ipv6'] as const) {
+      cmds.push(`address-family ${fam} unicast`);
+      for (const p of old.filter((x) => isV6(x) === (fam === 'ipv6') && !prefixes.includes(x))) cmds.push(`no network ${p}`);
+      for (const p of prefixes.filter((x) => isV6(x) === (fam === 'ipv6') && !old.includes(x))) cmds.push(`network ${p}`);
+      cmds.push('exit-address-family');
+    }
+    await this.configure(cmds);
+    this.spec = { ...this.spec, originate: prefixes };
+  }
+
+  /** Administratively shuts the session down (FRR sends Cease/Administrative Shutdown). */
+  shutdownNeighbor(ip: string, shut = true): Promise<void> {
+    if (!this.spec) throw new Error('FRR shutdownNeighbor: not started');
+    return this.configure([`router bgp ${this.spec.asn}`, `${shut ? '' : 'no '}neighbor ${ip} shutdown`]);
+  }
+
+  /** bgpd's JSON for one prefix: `paths[]` with originatorId, clusterList, nexthops, ... */
+  async routeJson(prefix: string): Promise<RouteJson> {
+    return JSON.parse(await this.vty(`show bgp ${isV6(prefix) ? 'ipv6' : 'ipv4'} unicast ${prefix} json`)) as RouteJson;
+  }
+
+  /** Commands in order on one vty connection, so configuration modes carry over. */
+  private vtySession(commands: string[], daemon: 'bgpd' | 'zebra' = 'bgpd'): Promise<{ command: string; output: string; status: number }[]> {
+    return new Promise((resolve, reject) => {
+      const s = connect(join(this.work.dir, `${daemon}.vty`));
+      const out: { command: string; output: string; status: number }[] = [];
+      let buf = Buffer.alloc(0);
+      const timer = setTimeout(() => s.destroy(new Error(`vty ${daemon} session timed out after ${out.length} commands`)), 10_000);
+      const next = (): void => {
+        if (out.length === commands.length) {
+          clearTimeout(timer);
+          s.end();
+          resolve(out);
+          return;
+        }
+        s.write(commands[out.length] + '\0');
+      };
+      s.on('connect', next);
+      s.on('data', (c) => {
+        buf = Buffer.concat([buf, c]);
+        const n = buf.length;
+        if (n >= 4 && buf[n - 2] === 0 && buf[n - 3] === 0 && buf[n - 4] === 0) {
+          out.push({ command: commands[out.length]!, output: buf.subarray(0, n - 4).toString('utf8'), status: buf[n - 1]! });
+          buf = Buffer.alloc(0);
+          next();
+        }
+      });
+      s.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
   }
 
   /** One command over a daemon's vty socket. */

@@ -69,6 +69,21 @@ export class Gobgp {
     return this.cli(['global', 'rib', 'del', prefix, '-a', isV6(prefix) ? 'ipv6' : 'ipv4']);
   }
 
+  /** Administratively shuts the session down (GoBGP sends Cease/Administrative Shutdown). */
+  disable(neighborIp: string): Promise<string> {
+    return this.cli(['neighbor', neighborIp, 'disable']);
+  }
+
+  enable(neighborIp: string): Promise<string> {
+    return this.cli(['neighbor', neighborIp, 'enable']);
+  }
+
+  /** GoBGP's JSON for the paths of one prefix in its global RIB. */
+  async routeJson(prefix: string): Promise<unknown[]> {
+    const j = JSON.parse(await this.cli(['global', 'rib', '-a', isV6(prefix) ? 'ipv6' : 'ipv4', prefix, '-j'])) as Record<string, unknown[]>;
+    return j[prefix] ?? [];
+  }
+
   async state(neighborIp: string): Promise<string> {
     const j = JSON.parse(await this.cli(['neighbor', neighborIp, '-j'])) as { state?: { session_state?: number | string } };
     const s = j.state?.session_state;

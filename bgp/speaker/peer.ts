@@ -1,0 +1,342 @@
+/**
+ * One configured neighbour: its Session, its RibPeer (kept across sessions so
+ * graceful restart can hold its routes), the sink that feeds the Rib, and
+ * while Established an Adj-RIB-Out drained into UPDATEs only while the socket
+ * can take more.
+ *
+ *   established -> rib.peerUp, Adj-RIB-Out started (whole Loc-RIB pending), End-of-RIB after it
+ *   down        -> rib.peerDown; stale marking when the peer negotiated graceful restart and the
+ *                  session ended without a NOTIFICATION; its End-of-RIB or the timer sweeps them
+ *   ROUTE-REFRESH from the peer -> the Adj-RIB-Out replayed
+ */
+import net from 'node:net';
+import type { TimerHandle } from '../../src/lib/clock.ts';
+import type { Logger } from '../../src/lib/log.ts';
+import { AdjRibOut } from '../rib/adj-rib-out.ts';
+import type { RibPeer, RibPeerConfig } from '../rib/peer.ts';
+import type { Rib } from '../rib/rib.ts';
+import { DOWN_KIND, type DownReason } from '../session/events.ts';
+import type { Negotiated } from '../session/open-check.ts';
+import { Session } from '../session/session.ts';
+import { SocketTransport, type Dialer } from '../session/transport.ts';
+import type { Clock } from '../../src/lib/clock.ts';
+import { CEASE } from '../wire/constants.ts';
+import { exportPolicy, rulesPolicy } from './filters.ts';
+import { RibSink } from './rib-sink.ts';
+import type { FamilyName, PeerConfig, PeerStatus } from './types.ts';
+import { UpdateBuilder } from './update-builder.ts';
+
+export interface PeerHost {
+  readonly rib: Rib;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly asNumber: number;
+  readonly routerId: string;
+  /** Our own restart capability (undefined: not announced). */
+  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean } | undefined;
+  readonly listenAddress: string | undefined;
+  scheduleFlush(): void;
+  peerUp(p: PeerHandle): void;
+  peerDown(p: PeerHandle, reason: string): void;
+  /** The peer sent End-of-RIB for every family (its initial table is in). */
+  converged(p: PeerHandle): void;
+}
+
+/** Bytes handed to the socket per write, and writes per turn of the event loop, so keepalives still get out. */
+const WRITE_BYTES = 256 * 1024;
+const WRITES_PER_TURN = 16;
+/** After a graceful restart, how long the peer gets to send End-of-RIB before its stale routes go (s). */
+const STALE_TIME = 300;
+
+export const familiesOf = (c: PeerConfig): readonly FamilyName[] => c.families ?? [c.address.includes(':') ? 'ipv6' : 'ipv4'];
+const unmapped = (a: string | undefined): string | undefined => (a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a);
+
+export class PeerHandle {
+  readonly config: PeerConfig;
+  name: string;
+  readonly ribPeer: RibPeer;
+  readonly session: Session;
+  readonly log: Logger;
+  readonly #host: PeerHost;
+  readonly #sink: RibSink;
+  /** Mutable on purpose: our address on the session is known only once connected, and export reads it. */
+  readonly #rc: { -readonly [K in keyof RibPeerConfig]: RibPeerConfig[K] };
+  #negotiated: Negotiated | undefined;
+  #aro: AdjRibOut | null = null;
+  #builder: UpdateBuilder | null = null;
+  #families = { ipv4: false, ipv6: false };
+  #localAddress: string | undefined;
+  #upSince: number | undefined;
+  #lastError: string | null = null;
+  #pumpQueued = false;
+  #eorSent = false;
+  #eorAwaited = new Set<number>();
+  #staleTimer: TimerHandle | undefined;
+  #removing = false;
+
+  constructor(host: PeerHost, config: PeerConfig) {
+    this.#host = host;
+    this.config = config;
+    this.name = config.name ?? config.address;
+    this.log = host.log.child({ peer: config.address, peerAs: config.asNumber, peerName: this.name });
+    this.#rc = {
+      address: config.address,
+      asn: config.asNumber,
+      rrClient: config.routeReflectorClient ?? false,
+      nextHopSelf: config.nextHopSelf ?? false,
+      keepOriginalNextHop: config.keepOriginalNextHop ?? false,
+      ...(config.maxPrefixes !== undefined ? { maxPrefixes: config.maxPrefixes } : {}),
+      ...(config.import !== undefined && config.import.length > 0 ? { importPolicy: rulesPolicy(config.import) } : {}),
+      exportPolicy: exportPolicy(config.export === 'none' ? undefined : config.export, () => this.#families),
+    };
+    this.ribPeer = host.rib.addPeer(this.#rc);
+    this.#sink = new RibSink(host.rib, this.ribPeer, {
+      maxPrefix: (dropped) => queueMicrotask(() => this.#maxPrefix(dropped)),
+      endOfRib: (afi) => this.#endOfRib(afi),
+      dirty: () => host.scheduleFlush(),
+    });
+    const fams = familiesOf(config).map((f) => ({ afi: f === 'ipv4' ? 1 : 2, safi: 1 }));
+    const grHere = config.gracefulRestart !== false ? host.ownRestart : undefined;
+    this.session = new Session({
+      config: {
+        localAs: host.asNumber,
+        peerAs: config.asNumber,
+        localRouterId: host.routerId,
+        peerAddress: config.address,
+        holdTime: config.holdTime ?? 90,
+        passive: config.passive ?? false,
+        families: fams,
+        connectRetryTime: config.connectRetryTime ?? 5,
+        idleHoldTime: 1,
+        maxIdleHoldTime: 60,
+        ...(grHere !== undefined ? { gracefulRestart: grHere } : {}),
+      },
+      sink: this.#sink,
+      ...(config.passive ? {} : { dialer: this.#dialer() }),
+      clock: host.clock,
+      log: this.log,
+    });
+    this.session.on('established', (n) => this.#established(n));
+    this.session.on('down', (why) => this.#down(why));
+    this.session.on('routeRefresh', () => this.#replay());
+  }
+
+  start(): void {
+    this.session.start();
+  }
+
+  /** The only change that needs no new session. */
+  rename(name: string): void {
+    this.name = name;
+  }
+
+  /** An incoming connection from this peer's address. */
+  accept(socket: net.Socket): void {
+    this.#localAddress = unmapped(socket.localAddress);
+    this.session.accept(this.#transport(socket));
+  }
+
+  /**
+   * One socket read per turn of the event loop: libuv would otherwise read a
+   * busy socket up to 32 times (2 MB) before anything else runs, so the status
+   * API, other peers and the Loc-RIB flush would wait for a whole table.
+   * Registered after the transport's own listener, so it runs once the chunk
+   * has been through the session.
+   */
+  #transport(socket: net.Socket): SocketTransport {
+    const t = new SocketTransport(socket);
+    let paused = false;
+    socket.on('data', () => {
+      this.#host.scheduleFlush();
+      if (paused) return;
+      paused = true;
+      socket.pause();
+      setImmediate(() => {
+        paused = false;
+        if (!socket.destroyed) socket.resume();
+      });
+    });
+    return t;
+  }
+
+  /** Ends the session for good (peer removed, reconfigured, or shutdown) and takes its routes out of the Rib. */
+  remove(subcode: number, text: string, keepRoutes = false): void {
+    this.#removing = !keepRoutes;
+    this.#host.clock.clearTimeout(this.#staleTimer);
+    if (subcode === CEASE.ADMINISTRATIVE_SHUTDOWN) this.session.stop(text);
+    else this.session.cease(subcode, text, { restart: false });
+    if (!keepRoutes) this.#host.rib.removePeer(this.ribPeer);
+    this.#host.scheduleFlush();
+  }
+
+  /** Hands what the sink collected to the Rib (before a Loc-RIB flush). */
+  flushInput(): void {
+    this.#sink.flush();
+  }
+
+  get staleRoutes(): number {
+    return this.ribPeer.staleCount;
+  }
+
+  status(): PeerStatus {
+    const c = this.ribPeer.counters;
+    const n = this.#negotiated;
+    return {
+      name: this.name,
+      address: this.config.address,
+      asNumber: this.config.asNumber,
+      state: this.session.state,
+      uptimeSeconds: this.#upSince === undefined ? 0 : Math.floor((this.#host.clock.now() - this.#upSince) / 1000),
+      lastError: this.#lastError,
+      prefixes: { received: c.received, accepted: c.accepted, advertised: c.advertised },
+      families: n !== undefined ? n.families.map((f): FamilyName => (f.afi === 1 ? 'ipv4' : 'ipv6')) : familiesOf(this.config),
+    };
+  }
+
+  #dialer(): Dialer {
+    const c = this.config;
+    const family = c.address.includes(':') ? 6 : 4;
+    const la = c.localAddress ?? this.#host.listenAddress;
+    const localAddress = la !== undefined && (la.includes(':') ? 6 : 4) === family && la !== '0.0.0.0' && la !== '::' ? la : undefined;
+    return (signal) =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect({ host: c.address, port: c.port ?? 179, ...(localAddress ? { localAddress } : {}), signal });
+        const fail = (e: Error): void => {
+          socket.destroy();
+          reject(e);
+        };
+        socket.once('error', fail);
+        socket.setTimeout(5000, () => fail(new Error(`connect to ${c.address} timed out`)));
+        socket.once('connect', () => {
+          socket.off('error', fail);
+          socket.setTimeout(0);
+          this.#localAddress = unmapped(socket.localAddress);
+          resolve(this.#transport(socket));
+        });
+      });
+  }
+
+  #established(n: Negotiated): void {
+    const host = this.#host;
+    this.#negotiated = n;
+    this.#upSince = host.clock.now();
+    this.#sink.reset(n.fourOctetAs);
+    host.rib.peerUp(this.ribPeer, n.peerRouterId);
+    this.#families = { ipv4: n.families.some((f) => f.afi === 1), ipv6: n.families.some((f) => f.afi === 2) };
+    this.#eorAwaited = new Set(n.families.map((f) => f.afi));
+    host.clock.clearTimeout(this.#staleTimer);
+    if (this.ribPeer.staleCount > 0) {
+      this.#staleTimer = host.clock.setTimeout(() => this.#sweep('no End-of-RIB within the stale time'), STALE_TIME * 1000);
+    }
+    const local = this.#localAddress;
+    this.#rc.localAddress = local;
+    const v4 = local !== undefined && !local.includes(':') ? local : host.routerId;
+    const v6 = local !== undefined && local.includes(':') ? local : `::ffff:${v4}`;
+    this.#builder = new UpdateBuilder({ fourOctetAs: n.fourOctetAs, ipv4: this.#families.ipv4, ipv6: this.#families.ipv6, nextHopV4: v4, nextHopV6: v6 });
+    this.#eorSent = false;
+    if (this.config.export !== 'none') {
+      this.#aro = new AdjRibOut(host.rib, this.ribPeer);
+      this.#aro.onPending = () => this.#schedulePump();
+      this.#aro.start();
+    }
+    this.log.info('peer up', { peerRouterId: n.peerRouterId, families: [...this.#eorAwaited].join(','), advertising: this.#aro?.pendingPrefixes ?? 0 });
+    this.#schedulePump();
+    host.peerUp(this);
+  }
+
+  #down(why: DownReason): void {
+    const host = this.#host;
+    this.#sink.flush();
+    this.#aro?.stop();
+    this.#aro = null;
+    this.#builder = null;
+    this.#upSince = undefined;
+    this.#lastError = why.message;
+    const n = this.#negotiated;
+    this.#negotiated = undefined;
+    const withoutNotification = why.kind === DOWN_KIND.CONNECTION_CLOSED || why.kind === DOWN_KIND.PEER_RESTARTED;
+    const graceful = !this.#removing && this.config.gracefulRestart !== false && n?.gracefulRestart !== undefined && withoutNotification;
+    host.rib.peerDown(this.ribPeer, { gracefulRestart: graceful });
+    host.clock.clearTimeout(this.#staleTimer);
+    if (graceful) {
+      const s = n!.gracefulRestart!.restartTime;
+      this.log.info('peer down, keeping its routes for graceful restart', { reason: why.message, kind: why.kind, staleRoutes: this.ribPeer.staleCount, restartTime: s });
+      this.#staleTimer = host.clock.setTimeout(() => this.#sweep(`peer did not come back within its restart time ${s} s`), s * 1000);
+    } else {
+      this.log.info('peer down', { reason: why.message, kind: why.kind });
+    }
+    host.scheduleFlush();
+    host.peerDown(this, why.message);
+  }
+
+  #sweep(why: string): void {
+    this.#host.clock.clearTimeout(this.#staleTimer);
+    const n = this.#host.rib.sweepStale(this.ribPeer);
+    if (n > 0) this.log.info('stale routes removed', { count: n, reason: why });
+    this.#host.scheduleFlush();
+  }
+
+  #endOfRib(afi: number): void {
+    if (!this.#eorAwaited.delete(afi) || this.#eorAwaited.size > 0) return;
+    if (this.ribPeer.staleCount > 0) this.#sweep('End-of-RIB received');
+    this.#host.converged(this);
+  }
+
+  #maxPrefix(dropped: number): void {
+    const max = this.config.maxPrefixes;
+    const text = `maximum of ${max} prefixes reached`;
+    this.#lastError = text;
+    this.log.warn('maximum prefixes reached', { maxPrefixes: max, dropped });
+    this.session.cease(CEASE.MAXIMUM_PREFIXES_REACHED, text);
+  }
+
+  #replay(): void {
+    if (this.#aro === null) return;
+    this.log.info('route refresh requested, replaying Adj-RIB-Out');
+    this.#aro.stop();
+    this.#aro.start();
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    setImmediate(() => {
+      this.#pumpQueued = false;
+      this.#pump();
+    });
+  }
+
+  /** Builds UPDATEs while the socket takes them; stops at backpressure and resumes on writable. */
+  #pump(): void {
+    const b = this.#builder;
+    if (b === null || !this.session.writable) return;
+    for (let writes = 0; writes < WRITES_PER_TURN; writes++) {
+      const msgs: Buffer[] = [];
+      let bytes = 0;
+      let idle = false;
+      while (bytes < WRITE_BYTES) {
+        const u = this.#aro?.next(2048) ?? null;
+        if (u === null) {
+          idle = true;
+          break;
+        }
+        for (const m of b.build(u)) {
+          msgs.push(m);
+          bytes += m.length;
+        }
+      }
+      if (idle && !this.#eorSent) {
+        this.#eorSent = true;
+        if (this.#families.ipv4) msgs.push(b.endOfRib(1));
+        if (this.#families.ipv6) msgs.push(b.endOfRib(2));
+      }
+      if (msgs.length > 0 && !this.session.sendRaw(msgs.length === 1 ? msgs[0]! : Buffer.concat(msgs))) {
+        this.session.onWritable(() => this.#schedulePump());
+        return;
+      }
+      if (idle) return;
+    }
+    this.#schedulePump();
+  }
+}
