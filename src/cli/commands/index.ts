@@ -7,7 +7,8 @@ import { applyCommands } from './apply.ts';
 import { deleteCommand } from './delete.ts';
 import { getCommand } from './get.ts';
 import { ipamCommands } from './ipam.ts';
+import { nodeCommands } from './node.ts';
 import { validateCommand } from './validate.ts';
 import { versionCommand } from './version.ts';
 
-export const COMMANDS: readonly CommandModule[] = [applyCommands, deleteCommand, getCommand, ipamCommands, validateCommand, versionCommand];
+export const COMMANDS: readonly CommandModule[] = [applyCommands, deleteCommand, getCommand, ipamCommands, nodeCommands, validateCommand, versionCommand];
