@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetnsScope } from '../netns.ts';
-import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor } from './common.ts';
+import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor, endProcess } from './common.ts';
 
 export function birdConfig(spec: DaemonSpec, logFile: string): string {
   const v4 = (spec.originate ?? []).filter((p) => !isV6(p));
@@ -128,24 +128,12 @@ export class Bird {
 
   /** Kills BIRD outright (a crash, as a graceful-restart test needs); start() again to bring it back. */
   async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await gone;
+    await endProcess(this.proc, 'SIGKILL');
   }
 
   async stop(): Promise<void> {
-    const p = this.proc;
-    const running = p !== undefined && p.exitCode === null && p.signalCode === null;
-    if (running) {
-      const gone = new Promise((r) => p.once('exit', r));
-      await this.scope.exec(null, ['birdc', '-s', this.socket, 'down'], { allowFailure: true, timeoutMs: 5_000 }).catch(() => undefined);
-      // BIRD writes its log and removes its socket while going down: remove the directory only after it has exited.
-      const t = setTimeout(() => p.kill('SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(t);
-    }
+    // BIRD writes its log and removes its socket while going down: remove the directory only after it has exited.
+    await endProcess(this.proc, 'SIGTERM', () => this.scope.exec(null, ['birdc', '-s', this.socket, 'down'], { allowFailure: true, timeoutMs: 5_000 }));
     this.work.remove();
   }
 }

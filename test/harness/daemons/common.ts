@@ -3,6 +3,7 @@
  * away with the daemon, and a poll loop with a deadline so a test waiting for
  * a session or a route fails with what it last saw instead of hanging.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,4 +77,19 @@ export function isV6(prefixOrIp: string): boolean {
 
 export function familiesOf(n: NeighborSpec): ('ipv4' | 'ipv6')[] {
   return n.families ?? [isV6(n.ip) ? 'ipv6' : 'ipv4'];
+}
+
+/**
+ * Ends a daemon and waits for it: `signal` first (SIGKILL is a crash, for
+ * graceful-restart tests), SIGKILL after 5 s; `before` runs first when the
+ * daemon has its own way down (birdc down). A no-op once it has exited.
+ */
+export async function endProcess(p: ChildProcess | undefined, signal: NodeJS.Signals, before?: () => Promise<unknown>): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  if (before) await before().catch(() => undefined);
+  else p.kill(signal);
+  const t = setTimeout(() => p.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(t);
 }

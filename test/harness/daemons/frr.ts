@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { NetnsScope } from '../netns.ts';
-import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor } from './common.ts';
+import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor, endProcess } from './common.ts';
 
 export interface RouteJson {
   prefix?: string;
@@ -202,22 +202,13 @@ export class Frr {
   }
 
   async kill(): Promise<void> {
-    await Promise.all(this.procs.map((p) => stopProc(p, 'SIGKILL')));
+    await Promise.all(this.procs.map((p) => endProcess(p, 'SIGKILL')));
     this.procs = [];
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.procs.map((p) => stopProc(p, 'SIGTERM')));
+    await Promise.all(this.procs.map((p) => endProcess(p, 'SIGTERM')));
     this.procs = [];
     this.work.remove();
   }
-}
-
-async function stopProc(p: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const gone = new Promise((r) => p.once('exit', r));
-  p.kill(signal);
-  const t = setTimeout(() => p.kill('SIGKILL'), 5_000);
-  await gone;
-  clearTimeout(t);
 }

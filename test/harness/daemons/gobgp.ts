@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetnsScope } from '../netns.ts';
-import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor } from './common.ts';
+import { type DaemonSpec, familiesOf, isV6, makeWorkdir, waitFor, endProcess } from './common.ts';
 
 const API_PORT = 50051;
 
@@ -108,20 +108,11 @@ export class Gobgp {
   }
 
   async kill(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await gone;
+    await endProcess(this.proc, 'SIGKILL');
   }
 
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (p && p.exitCode === null && p.signalCode === null) {
-      const gone = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
-      await gone;
-    }
+    await endProcess(this.proc, 'SIGTERM');
     this.work.remove();
   }
 }

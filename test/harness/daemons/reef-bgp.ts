@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { NetnsScope } from '../netns.ts';
-import { type DaemonSpec, type NeighborSpec, makeWorkdir, waitFor } from './common.ts';
+import { type DaemonSpec, type NeighborSpec, makeWorkdir, waitFor, endProcess } from './common.ts';
 
 export const REEF_BGP_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/reef-bgp');
 export const RTPROT_REEF = 85;
@@ -219,25 +219,15 @@ export class ReefBgp {
 
   /** A crash: SIGKILL, nothing withdrawn, kernel routes left as they are. */
   async kill(): Promise<void> {
-    await this.signalAndWait('SIGKILL');
+    await endProcess(this.proc, 'SIGKILL');
   }
 
   /** A clean stop (SIGTERM, SIGKILL after 5 s); removes the work directory. */
   async stop(): Promise<void> {
-    await this.signalAndWait('SIGTERM');
+    await endProcess(this.proc, 'SIGTERM');
     await new Promise<void>((r) => (this.log ? this.log.end(r) : r()));
     this.log = undefined;
     if (!process.env.REEF_KEEP_LOGS) this.work.remove();
-  }
-
-  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill(signal);
-    const t = setTimeout(() => p.kill('SIGKILL'), 5_000);
-    await gone;
-    clearTimeout(t);
   }
 
   private writeConfig(spec: ReefSpec): void {
