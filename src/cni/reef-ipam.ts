@@ -13,38 +13,16 @@ import { childLogger } from '../lib/log.ts';
 import { openDatastore } from '../datastore/index.ts';
 import { IpamAllocator } from '../../ipam/allocator.ts';
 import type { IpamPool } from '../../ipam/pools.ts';
-import { parseCommand, parseJsonConfig, parseRequest, type PluginRequest } from './config.ts';
+import { parseRequest, type PluginRequest } from './config.ts';
 import { cmdAdd, cmdCheck, cmdDel, toCniError } from './ipam-plugin.ts';
 import { nodeMatcher, openIpamStore, workloadPools } from './ipam-wiring.ts';
-import { CNI_CODES, CniError, encodeError, encodeResult, encodeVersion } from './spec.ts';
+import { CNI_CODES, CniError, encodeResult } from './spec.ts';
+import { mainOf, runCniProgram, type Env, type PluginOutcome } from './plugin-runner.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-export interface PluginOutcome {
-  stdout: string;
-  exitCode: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 5_000;
 const CALL_TIMEOUT_MS = 2_000;
 
-export async function runPlugin(env: Env, stdin: string): Promise<PluginOutcome> {
-  let version = '';
-  try {
-    const command = parseCommand(env);
-    if (command === 'VERSION') {
-      const v = stdin.trim() === '' ? undefined : parseJsonConfig(stdin).cniVersion;
-      return { stdout: JSON.stringify(encodeVersion(typeof v === 'string' ? v : undefined)), exitCode: 0 };
-    }
-    const conf = parseJsonConfig(stdin);
-    if (typeof conf.cniVersion === 'string') version = conf.cniVersion;
-    const req = parseRequest(command, conf, env);
-    const timeoutMs = Number(env.REEF_IPAM_TIMEOUT_MS) > 0 ? Number(env.REEF_IPAM_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
-    const out = await withDeadline(timeoutMs, req, (signal) => execute(req, signal));
-    return { stdout: out === undefined ? '' : JSON.stringify(out), exitCode: 0 };
-  } catch (err) {
-    return { stdout: JSON.stringify(encodeError(version, toCniError(err))), exitCode: 1 };
-  }
+export function runPlugin(env: Env, stdin: string): Promise<PluginOutcome> {
+  return runCniProgram({ parse: parseRequest, execute, defaultTimeoutMs: 5_000, timeoutEnv: 'REEF_IPAM_TIMEOUT_MS' }, env, stdin);
 }
 
 async function execute(req: PluginRequest, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
@@ -83,38 +61,4 @@ async function execute(req: PluginRequest, signal: AbortSignal): Promise<Record<
   }
 }
 
-/** Runs `fn` with a signal that aborts at the deadline, and answers code 11 then even if `fn` is stuck in a call. */
-async function withDeadline<T>(ms: number, req: PluginRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  const late = new CniError(CNI_CODES.tryAgainLater, 'datastore unreachable, try again later', `${req.command} did not finish within ${ms} ms (etcd at ${req.datastore.etcd.endpoints.join(',')})`);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort(late);
-      reject(late);
-    }, ms);
-  });
-  const work = fn(ac.signal);
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, expired]);
-  } catch (err) {
-    // An abort surfaces from deep inside as the signal's reason or a wrapper of it.
-    throw ac.signal.aborted ? late : err;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-if (import.meta.main) {
-  const outcome = await runPlugin(process.env, await readStdin());
-  process.exitCode = outcome.exitCode;
-  // A stuck gRPC channel must not keep the plugin alive after it has answered.
-  process.stdout.write(outcome.stdout === '' ? '' : `${outcome.stdout}\n`, () => process.exit(outcome.exitCode));
-}
+if (import.meta.main) await mainOf(runPlugin);

@@ -248,7 +248,7 @@ async function killPidsIn(ns: string): Promise<void> {
   }
 }
 
-function deleteNamespaceSync(ns: string): void {
+export function deleteNamespaceSync(ns: string): void {
   try {
     const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' });
     for (const pid of pids.split(/\s+/).filter(Boolean).map(Number)) {
