@@ -5,6 +5,14 @@
  * interfaces changes. It also works out which addresses may lose traffic they
  * had (removed endpoints, endpoints whose policies changed, addresses that
  * left a set), for the conntrack flush after the rules are in.
+ *
+ * apply() does the cheap part at once (the fold, ipset contents, routes,
+ * dispatch) and queues the chain rendering for renderChains(), which the
+ * agent hands to Dataplane.apply() to run while `ipset restore` is already
+ * writing the sets. Rendering never depends on the ipset manager, only on the
+ * folded state, and every queued chain is rendered before any table applies.
+ * Endpoint chains do not depend on the family: each is rendered once and set
+ * in every family's table.
  */
 import type { CalcEvent, CalcState, LocalEndpoint } from './calc/graph/index.ts';
 import { applyEvents, emptyState } from './calc/graph/index.ts';
@@ -47,6 +55,9 @@ export class Translator {
   readonly state: CalcState = emptyState();
   private readonly dp: Dataplane;
   private readonly marks: Marks;
+  /** Chains to render from the state: policy keys and endpoint keys touched since the last renderChains(). */
+  private readonly pendingPolicies = new Set<string>();
+  private readonly pendingEndpoints = new Set<string>();
 
   constructor(dp: Dataplane, marks: Marks = DEFAULT_MARKS) {
     this.dp = dp;
@@ -56,9 +67,8 @@ export class Translator {
   /**
    * Feeds one batch; returns the addresses whose conntrack entries may now be
    * wrong. The batch is folded into the state first and every touched item is
-   * rendered once from its final value, so an initial sync (where each
-   * endpoint is re-announced once per policy that selects it) renders each
-   * chain once.
+   * rendered once from its final value (the chains by renderChains()), so a
+   * batch that announces an item several times renders it once.
    */
   apply(events: readonly CalcEvent[]): Set<string> {
     const preEndpoints = new Map<string, LocalEndpoint | undefined>();
@@ -85,15 +95,8 @@ export class Translator {
     }
     const changedPolicies = new Set<string>();
     for (const [key, existed] of prePolicies) {
-      const p = this.state.policies.get(key);
-      if (p && existed) changedPolicies.add(key);
-      for (const f of this.dp.families) {
-        const t = this.dp.filter.get(f)!;
-        for (const dir of DIRS) {
-          if (p?.[dir]) t.setChain(fromRendered(renderPolicyChain(p, dir, { family: f, marks: this.marks }).build()));
-          else t.removeChain(policyChain(key, dir));
-        }
-      }
+      if (existed && this.state.policies.has(key)) changedPolicies.add(key);
+      this.pendingPolicies.add(key);
     }
     let dispatchDirty = false;
     for (const [key, old] of preEndpoints) {
@@ -104,9 +107,10 @@ export class Translator {
         for (const ip of old.ips) flush.add(memberAddress(ip));
       }
       if (ep) {
-        for (const t of this.dp.filter.values()) for (const dir of DIRS) t.setChain(fromRendered(renderEndpointChain(ep, dir, this.marks)));
+        this.pendingEndpoints.add(key);
         this.dp.routes.setEndpoint(key, ep.interfaceName, ep.ips);
       } else {
+        this.pendingEndpoints.delete(key);
         this.dp.routes.removeEndpoint(key);
       }
     }
@@ -119,17 +123,41 @@ export class Translator {
     return flush;
   }
 
+  /** Renders the chains apply() queued, from the current state, into the tables. Idempotent. */
+  renderChains(): void {
+    for (const key of this.pendingPolicies) {
+      const p = this.state.policies.get(key);
+      for (const f of this.dp.families) {
+        const t = this.dp.filter.get(f)!;
+        for (const dir of DIRS) {
+          if (p?.[dir]) t.setChain(fromRendered(renderPolicyChain(p, dir, { family: f, marks: this.marks }).build()));
+          else t.removeChain(policyChain(key, dir));
+        }
+      }
+    }
+    this.pendingPolicies.clear();
+    for (const key of this.pendingEndpoints) {
+      const ep = this.state.endpoints.get(key);
+      if (!ep) continue;
+      for (const dir of DIRS) {
+        const chain = fromRendered(renderEndpointChain(ep, dir, this.marks));
+        for (const t of this.dp.filter.values()) t.setChain(chain);
+      }
+    }
+    this.pendingEndpoints.clear();
+  }
+
   private renderSet(id: string): void {
     const set = this.state.ipsets.get(id);
+    if (!set) {
+      for (const f of this.dp.families) this.dp.ipsets.removeSet(ipsetName(id, f));
+      return;
+    }
+    // One pass splits the members by family.
+    const byFamily: Record<4 | 6, string[]> = { 4: [], 6: [] };
+    for (const m of set.members) byFamily[memberFamily(m)].push(m);
     for (const f of this.dp.families) {
-      const name = ipsetName(id, f);
-      if (!set) {
-        this.dp.ipsets.removeSet(name);
-        continue;
-      }
-      const members: string[] = [];
-      for (const m of set.members) if (memberFamily(m) === f) members.push(m);
-      this.dp.ipsets.setDesired({ name, type: set.setType, family: f === 4 ? 'inet' : 'inet6' }, members);
+      this.dp.ipsets.setDesired({ name: ipsetName(id, f), type: set.setType, family: f === 4 ? 'inet' : 'inet6' }, byFamily[f]);
     }
   }
 

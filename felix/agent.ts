@@ -8,9 +8,10 @@
  *
  * start() makes the node fail closed at once (hooks and dispatch chains that
  * drop unknown workload interfaces) but writes nothing else until the input
- * says `synced`, so a half-read datastore never opens a hole. The first apply
- * after that is a full resync against the kernel; later ones are deltas,
- * coalesced over a few milliseconds. A periodic re-check reads the kernel back
+ * says `synced`, so a half-read datastore never opens a hole. Until then the
+ * calc graph gathers the input as one batch and computes it once at `synced`.
+ * The first apply after that is a full resync against the kernel; later ones
+ * are deltas, coalesced over a few milliseconds. A periodic re-check reads the kernel back
  * and repairs what someone else removed or changed. stop() leaves every rule in
  * place (the node stays enforced while the agent restarts); only uninstall()
  * removes reef from the kernel.
@@ -135,6 +136,9 @@ export class PolicyAgent implements AgentInput {
     this.dataplane = new Dataplane({ runner: opts.runner, families: opts.families ?? [4, 6], log: this.log, ...(opts.hooks ? { hooks: opts.hooks } : {}), ...(opts.nat !== undefined ? { nat: opts.nat } : {}) });
     this.translator = new Translator(this.dataplane, opts.marks ?? DEFAULT_MARKS);
     this.graph = new CalcGraph({ nodeName: opts.nodeName, listener: (ev) => this.onEvents(ev) });
+    // Nothing is applied before synced(), so the initial load is one batch: the graph computes
+    // the whole state once at synced() instead of emitting (and re-emitting) per input.
+    this.graph.beginBatch();
   }
 
   /** Installs the fail-closed skeleton; nothing else is written until synced(). */
@@ -215,6 +219,7 @@ export class PolicyAgent implements AgentInput {
     if (this.isSynced) return;
     this.isSynced = true;
     this.schedule(0);
+    this.graph.endBatch();
   }
 
   // ---- applying ----
@@ -295,7 +300,7 @@ export class PolicyAgent implements AgentInput {
     this.pending = [];
     const started = this.clock.now();
     let flush = new Set<string>();
-    let rendered = started;
+    let renderMs = 0;
     try {
       flush = this.translator.apply(events);
       if (full) {
@@ -306,15 +311,20 @@ export class PolicyAgent implements AgentInput {
         this.translator.setPools(this.pools.values());
         this.poolsDirty = false;
       }
-      rendered = this.clock.now();
+      renderMs = this.clock.now() - started;
       if (full) await this.dataplane.markForResync(this.applies > 0 || this.failures > 0);
       this.fullPending = false;
-      const stats = await this.dataplane.apply();
+      // The chains are rendered while the dataplane's first commands (ipset restore, routes) run.
+      const stats = await this.dataplane.apply(() => {
+        const t = this.clock.now();
+        this.translator.renderChains();
+        renderMs += this.clock.now() - t;
+      });
       this.applies++;
       this.addTotals(stats);
       this.failures = 0;
       this.lastError = undefined;
-      this.lastApply = { at: Date.now(), durationMs: this.clock.now() - started, renderMs: rendered - started, full, events: events.length, stats, conntrackFlushed: flush.size };
+      this.lastApply = { at: Date.now(), durationMs: this.clock.now() - started, renderMs, full, events: events.length, stats, conntrackFlushed: flush.size };
       this.log.info('policy programmed', {
         full,
         events: events.length,

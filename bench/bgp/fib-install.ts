@@ -27,19 +27,21 @@ async function child(count: number, ecmp: boolean): Promise<void> {
     rib.peerUp(p, `10.254.0.${i + 1}`);
     return p;
   });
+  const writer = new NetlinkRouteWriter(openNetlinkTransport());
+  const fib = new FibSyncer(writer);
+  rib.subscribe((b) => fib.onChanges(b));
   const keys = Array.from({ length: count }, (_, i) => keyOf(i));
   for (const [i, p] of (ecmp ? peers : peers.slice(0, 1)).entries()) {
     rib.announce(p, rib.attrs.internAttrs({ origin: ORIGIN.IGP, asPath: [{ type: 2, asns: [65001] }], nextHop: `192.0.2.${i + 1}` }), keys);
   }
-  const writer = new NetlinkRouteWriter(openNetlinkTransport());
-  const fib = new FibSyncer(writer);
-  rib.subscribe((b) => fib.onChanges(b));
   rib.flush();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const r = await fib.flush();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   writer.close();
-  process.stdout.write(JSON.stringify({ ms, added: r.added, failed: r.failed.length }));
+  process.stdout.write(JSON.stringify({ ms, userMs: Math.round(cpu.user / 1000), sysMs: Math.round(cpu.system / 1000), added: r.added, failed: r.failed.length }));
 }
 
 function ip(...args: string[]): string {
@@ -80,13 +82,15 @@ function parent(count: number): void {
       const out = execFileSync('ip', ['netns', 'exec', nsReef, process.execPath, self, 'child', String(count), ecmp ? 'ecmp' : 'single'], {
         encoding: 'utf8',
       });
-      const reef = JSON.parse(out) as { ms: number; added: number; failed: number };
+      const reef = JSON.parse(out) as { ms: number; userMs: number; sysMs: number; added: number; failed: number };
       console.log(
         JSON.stringify({
           routes: count,
           kind: ecmp ? '2-way ECMP' : 'single next hop',
           ipBatchMs: Math.round(ipMs),
           reefMs: Math.round(reef.ms),
+          reefUserMs: reef.userMs,
+          reefSysMs: reef.sysMs,
           reefRateVsIpBatch: +(ipMs / reef.ms).toFixed(2),
           installedByIp: countRoutes(nsIp),
           installedByReef: countRoutes(nsReef),

@@ -1,10 +1,13 @@
 /**
  * bgp/fib: the kernel FIB kept equal to the Loc-RIB's best routes.
  *
- *   Rib.flush() ──ChangeBatch──> FibSyncer.onChanges   (desired state, per prefix)
- *   FibSyncer.flush()  ──RouteOp[]──> RouteWriter.apply  (net difference, one batch)
- *   NetlinkRouteWriter: rtnetlink.ts encodes; many messages per datagram, only the
- *   last asks for an ACK, errors come back per route by sequence number
+ *   Rib.flush() ──ChangeBatch──> FibSyncer.onChanges   (parked; folded into the state at flush)
+ *   FibSyncer state: one small integer per prefix (desired + installed next-hop set ids, dirty bit)
+ *   FibSyncer.flush()  ──chunks of 8192──> RouteWriter.applyEach (or .apply)  (net difference,
+ *   4 chunks in flight, the event loop runs between chunks)
+ *   NetlinkRouteWriter: rtnetlink.ts encodes straight into 64 KB datagrams (one reused op
+ *   object, no per-route objects); only the last message asks for an ACK, ACKs are read
+ *   as they come, errors come back per route by sequence number
  *   NetlinkTransport: the one native piece (npm `netlink`, RawNetlinkSocket)
  *
  * Routes carry protocol RTPROT_REEF (85) and metric 20 in table main by

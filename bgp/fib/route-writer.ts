@@ -21,6 +21,11 @@ export interface RouteOp {
 export interface RouteWriter {
   /** Resolves with one errno per op (0 = done); never rejects for a single route's failure. */
   apply(ops: readonly RouteOp[]): Promise<Int32Array>;
+  /**
+   * Optional: like `apply`, with the i-th op from `op(i)`, which may reuse one
+   * object for every call (no per-route objects for a full table).
+   */
+  applyEach?(count: number, op: (i: number) => RouteOp): Promise<Int32Array>;
   /** Routes of one protocol (optionally one table), for reconciliation. */
   dump(filter: { readonly protocol: number; readonly table?: number }): Promise<KernelRoute[]>;
   close(): void;
@@ -56,29 +61,45 @@ export class NetlinkRouteWriter implements RouteWriter {
     transport.onError(() => this.#failAll(ERRNO.ENOBUFS));
   }
 
-  async apply(ops: readonly RouteOp[]): Promise<Int32Array> {
-    const results = new Int32Array(ops.length);
+  apply(ops: readonly RouteOp[]): Promise<Int32Array> {
+    return this.applyEach(ops.length, (i) => ops[i]!);
+  }
+
+  /**
+   * The same without an array of ops: `op(i)` describes the i-th route and may
+   * return the same (mutated) object every time, since each op is encoded
+   * before the next is asked for. Messages go straight into the datagram.
+   */
+  async applyEach(count: number, op: (i: number) => RouteOp): Promise<Int32Array> {
+    const results = new Int32Array(count);
     let i = 0;
-    while (i < ops.length && !this.#closed) {
+    while (i < count && !this.#closed) {
       while (this.#inflight.length >= WINDOW) await this.#oldestDone();
-      let bytes = 0;
-      let end = i;
-      while (end < ops.length && bytes + routeMessageSize(ops[end]!.route) <= DATAGRAM_BYTES) bytes += routeMessageSize(ops[end++]!.route);
-      if (end === i) end = i + 1;
-      const buf = Buffer.allocUnsafe(bytes || routeMessageSize(ops[i]!.route));
+      if (this.#closed) break;
+      const buf = Buffer.allocUnsafe(DATAGRAM_BYTES);
       const firstSeq = this.#seq;
+      const first = i;
       let off = 0;
-      for (let k = i; k < end; k++) {
-        const op = ops[k]!;
-        const last = k === end - 1;
-        off = encodeRoute(buf, off, op.kind === 'delete' ? RTM.DELROUTE : RTM.NEWROUTE, flagsFor(op.kind) | (last ? NLM_F.ACK : 0), this.#nextSeq(), op.route);
+      let last = 0;
+      while (i < count) {
+        const o = op(i);
+        const size = routeMessageSize(o.route);
+        if (off + size > DATAGRAM_BYTES) {
+          if (off > 0) break;
+          throw new RangeError(`route message of ${size} bytes does not fit in a datagram`);
+        }
+        last = off;
+        off = encodeRoute(buf, off, o.kind === 'delete' ? RTM.DELROUTE : RTM.NEWROUTE, flagsFor(o.kind), this.#nextSeq(), o.route);
+        i++;
       }
+      // Only the last message asks for an ACK: it means everything before it is done.
+      buf.writeUInt16LE(buf.readUInt16LE(last + 6) | NLM_F.ACK, last + 6);
       const { promise: acked, resolve: done } = Promise.withResolvers<void>();
-      const chunk: Chunk = { firstSeq, lastSeq: firstSeq + (end - i) - 1, firstOp: i, results, acked, done };
+      const chunk: Chunk = { firstSeq, lastSeq: firstSeq + (i - first) - 1, firstOp: first, results, acked, done };
       this.#inflight.push(chunk);
       this.#t.send(buf.subarray(0, off)).catch(() => this.#finish(chunk, ERRNO.ENOBUFS));
-      i = end;
     }
+    if (i < count) results.fill(ERRNO.ENOBUFS, i);
     while (this.#inflight.some((c) => c.results === results)) await this.#oldestDone();
     return results;
   }

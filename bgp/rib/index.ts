@@ -5,12 +5,14 @@
  *
  *   codec fast path ──(AttrTable.intern(blockKey, decode), prefix keys)──> Rib.announce/withdraw
  *   Rib: Importer (loop checks, import policy, max-prefix) -> PrefixTable of Path | MultiEntry
- *        -> best-path.ts decision (RFC 4271 9.1.2.2, RFC 4456 9, ECMP) -> queued changes
+ *        -> best-path.ts decision (RFC 4271 9.1.2.2, RFC 4456 9, ECMP) -> queued keys (only while subscribed)
  *   Rib.flush() ──ChangeBatch──> FIB syncer (bgp/fib) and each AdjRibOut
  *   AdjRibOut: export rules (export.ts) + export policy -> buckets by outgoing attribute set
  *        <──next()── session, when its socket can take more
  *
  * Prefixes are keys (prefix-key.ts): IPv4 addr*64+len numbers, IPv6 strings.
+ * The prefix table (prefix-table.ts) keeps IPv4 /16../24 in one small block per
+ * /16, so neighbouring prefixes share cache lines.
  * Attribute sets are interned and reference-counted (attr-set.ts); a Path is
  * (peer, received set, effective set) and is shared by all the prefixes that
  * use it, so the common single-path prefix costs one table slot and nothing else.

@@ -6,9 +6,12 @@
  * best route) or a MultiEntry holding one path per peer plus the decision.
  * Nothing is allocated per prefix in the single-path case.
  *
- * Best-route changes are queued and handed to subscribers in batches by
- * `flush()`, which the speaker calls after a burst of UPDATEs; consumers (the
- * FIB syncer, each Adj-RIB-Out) therefore see each batch once, in order.
+ * Best-route changes are handed to subscribers in batches by `flush()`, which
+ * the speaker calls after a burst of UPDATEs; consumers (the FIB syncer, each
+ * Adj-RIB-Out) therefore see each batch once, in order. Only the keys are
+ * queued (IPv4 in a Float64Array), and only while someone subscribes: a RIB
+ * with no FIB and no Adj-RIB-Out just counts. The batch carries each key's
+ * best route as of the flush.
  */
 import type { PathAttributes } from '../wire/types.ts';
 import { ORIGIN } from '../wire/types.ts';
@@ -34,7 +37,7 @@ export interface RibConfig {
   readonly alwaysCompareMed?: boolean;
   readonly maxPaths?: number;
   readonly multipathRelax?: boolean;
-  /** Pre-size the IPv4 table (slots = next power of two above 4/3 of this). */
+  /** Expected table size: pre-sizes the change queue (the prefix table grows by /16 blocks). */
   readonly expectedPrefixes?: number;
 }
 
@@ -69,23 +72,31 @@ export class MultiEntry {
 
 type Entry = Path | MultiEntry;
 
+const QUEUE_MIN = 1024;
+/** A queue grown past this for one burst is dropped after the flush. */
+const QUEUE_KEEP = 1 << 16;
+
 export class Rib {
   readonly config: RibConfig;
   readonly attrs = new AttrTable();
   readonly localPeer: RibPeer;
-  readonly #table: PrefixTable<Entry>;
+  readonly #table = new PrefixTable<Entry>();
   readonly #importer: Importer;
   readonly #decision: DecisionOptions;
   readonly #peers = new Set<RibPeer>();
   #nextPeerId = 1;
-  #keys: PrefixKey[] = [];
-  #best: (Best | null)[] = [];
+  /** Best-route changes since the last flush, queued or not. */
+  #pending = 0;
+  #q4 = new Float64Array(QUEUE_MIN);
+  #n4 = 0;
+  #q6: PrefixKey[] = [];
   readonly #subscribers = new Set<(b: ChangeBatch) => void>();
 
   constructor(config: RibConfig) {
     this.config = config;
     const expected = config.expectedPrefixes ?? 0;
-    this.#table = new PrefixTable<Entry>(Math.ceil((expected * 4) / 3) + 1);
+    // The prefix table grows by /16 blocks on its own; pre-size only the change queue.
+    if (expected > QUEUE_MIN) this.#q4 = new Float64Array(Math.min(expected, QUEUE_KEEP));
     this.#decision = {
       alwaysCompareMed: config.alwaysCompareMed ?? false,
       maxPaths: config.maxPaths ?? 1,
@@ -190,21 +201,43 @@ export class Rib {
     this.#peers.delete(peer);
   }
 
+  /**
+   * Best-route changes made from now on reach `fn` at each `flush()`. Changes
+   * made before are not replayed: a late subscriber reads the table with
+   * `forEachBest` after subscribing (as AdjRibOut.start does).
+   */
   subscribe(fn: (b: ChangeBatch) => void): () => void {
     this.#subscribers.add(fn);
     return () => this.#subscribers.delete(fn);
   }
 
   get pendingChanges(): number {
-    return this.#keys.length;
+    return this.#pending;
   }
 
   /** Hands the queued best-route changes to every subscriber, as one batch. */
   flush(): void {
-    if (this.#keys.length === 0) return;
-    const batch: ChangeBatch = { keys: this.#keys, best: this.#best };
-    this.#keys = [];
-    this.#best = [];
+    if (this.#pending === 0) return;
+    this.#pending = 0;
+    const n4 = this.#n4;
+    const q4 = this.#q4;
+    const q6 = this.#q6;
+    this.#n4 = 0;
+    this.#q6 = [];
+    if (q4.length > QUEUE_KEEP) this.#q4 = new Float64Array(QUEUE_KEEP);
+    if (this.#subscribers.size === 0 || n4 + q6.length === 0) return;
+    const keys = new Array<PrefixKey>(n4 + q6.length);
+    const best = new Array<Best | null>(n4 + q6.length);
+    for (let i = 0; i < n4; i++) {
+      const k = q4[i]!;
+      keys[i] = k;
+      best[i] = this.best(k);
+    }
+    for (let i = 0; i < q6.length; i++) {
+      keys[n4 + i] = q6[i]!;
+      best[n4 + i] = this.best(q6[i]!);
+    }
+    const batch: ChangeBatch = { keys, best };
     for (const fn of this.#subscribers) fn(batch);
   }
 
@@ -260,7 +293,7 @@ export class Rib {
     if (e === undefined) {
       this.#table.set(key, path);
       this.#hold(path);
-      if (path.attrs !== null) this.#changed(key, path);
+      if (path.attrs !== null) this.#changed(key);
       return;
     }
     if (e instanceof Path) {
@@ -277,7 +310,7 @@ export class Rib {
       this.#drop(e);
       const before = e.attrs !== null ? e : null;
       const after = path.attrs !== null ? path : null;
-      if (before !== after) this.#changed(key, after);
+      if (before !== after) this.#changed(key);
       return;
     }
     const i = indexOfPeer(e.paths, peer);
@@ -297,7 +330,7 @@ export class Rib {
       if (e.peer !== peer) return;
       this.#table.delete(key);
       this.#drop(e);
-      if (e.attrs !== null) this.#changed(key, null);
+      if (e.attrs !== null) this.#changed(key);
       return;
     }
     const i = indexOfPeer(e.paths, peer);
@@ -313,12 +346,12 @@ export class Rib {
     const only = e.paths[0]!;
     this.#table.set(key, only);
     const after = only.attrs !== null ? only : null;
-    if (!sameBest(e.best, after)) this.#changed(key, after);
+    if (!sameBest(e.best, after)) this.#changed(key);
   }
 
   #decide(key: PrefixKey, e: MultiEntry, before: Best | null): void {
     decideInto(e.paths, this.#decision, e);
-    if (!sameBest(before, e.best)) this.#changed(key, e.best);
+    if (!sameBest(before, e.best)) this.#changed(key);
   }
 
   #hold(path: Path): void {
@@ -336,9 +369,19 @@ export class Rib {
     if (--path.refs === 0) this.#importer.release(path);
   }
 
-  #changed(key: PrefixKey, best: Best | null): void {
-    this.#keys.push(key);
-    this.#best.push(best);
+  #changed(key: PrefixKey): void {
+    this.#pending++;
+    if (this.#subscribers.size === 0) return;
+    if (typeof key !== 'number') {
+      this.#q6.push(key);
+      return;
+    }
+    if (this.#n4 === this.#q4.length) {
+      const q = new Float64Array(this.#q4.length * 2);
+      q.set(this.#q4);
+      this.#q4 = q;
+    }
+    this.#q4[this.#n4++] = key;
   }
 }
 

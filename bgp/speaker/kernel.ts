@@ -47,6 +47,8 @@ export class KernelSync {
 
   async start(adopt: boolean): Promise<void> {
     this.#unsubscribe = this.#rib.subscribe((b) => this.#fib.onChanges(b));
+    // The Rib hands subscribers only later changes: take what it already holds (originated prefixes).
+    this.#rib.forEachBest((key, best) => this.#fib.want(key, best));
     const r = await this.#run(() => this.#fib.reconcile({ adopt }));
     this.#log.info('kernel routes reconciled', { adopt, ...summary(r) });
   }

@@ -107,18 +107,36 @@ export class Dataplane {
     ]);
   }
 
-  async apply(): Promise<DataplaneApplyStats> {
+  /**
+   * Applies every manager's changes. `prepare` (the agent's chain rendering)
+   * runs once `ipset restore` and the routes are under way, and the tables
+   * plan their restore input meanwhile, so the CPU work overlaps the first
+   * commands instead of preceding them; no table is applied before it ran.
+   */
+  async apply(prepare?: () => void): Promise<DataplaneApplyStats> {
+    // Sets first: iptables may reference them. Started before anything else, it is the critical path.
+    const sets = this.ipsets.applyUpdates();
     // Routes are independent of the rules (an unknown interface fails closed either way), so they go in parallel.
-    const [rules, routes] = await Promise.allSettled([this.applyRules(), this.routes.apply()]);
+    const routes = this.routes.apply();
+    const [rules, routed] = await Promise.allSettled([this.applyRules(sets, prepare), routes]);
     if (rules.status === 'rejected') throw rules.reason;
-    if (routes.status === 'rejected') throw routes.reason;
-    return { ...rules.value, routes: routes.value };
+    if (routed.status === 'rejected') throw routed.reason;
+    return { ...rules.value, routes: routed.value };
   }
 
-  private async applyRules(): Promise<Omit<DataplaneApplyStats, 'routes'>> {
-    const ipsets = await this.ipsets.applyUpdates();
+  private async applyRules(sets: Promise<IpSetApplyStats>, prepare?: () => void): Promise<Omit<DataplaneApplyStats, 'routes'>> {
+    const all = [...this.filter.values(), ...this.nat.values()];
+    let plans: ReturnType<IptablesTable['plan']>[];
+    try {
+      prepare?.();
+      plans = all.map((t) => t.plan());
+    } catch (err) {
+      await sets.catch(() => {});
+      throw err;
+    }
+    const ipsets = await sets;
     const tables = zeroTableStats();
-    const results = await Promise.allSettled([...this.filter.values(), ...this.nat.values()].map((t) => t.apply()));
+    const results = await Promise.allSettled(all.map((t, i) => t.apply(plans[i])));
     for (const r of results) if (r.status === 'fulfilled') addTableStats(tables, r.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -27,6 +27,14 @@ export interface TableApplyStats {
   baseChainsFixed: number;
 }
 
+/** A table's restore input for its current changes (see IptablesTable.plan). */
+export interface TablePlan {
+  readonly version: number;
+  /** undefined: nothing to write. */
+  readonly input: string | undefined;
+  readonly stats: TableApplyStats;
+}
+
 export function zeroTableStats(): TableApplyStats {
   return { chainsWritten: 0, rulesWritten: 0, chainsDeleted: 0, baseChainsFixed: 0 };
 }
@@ -42,6 +50,8 @@ export class IptablesTable {
   private readonly dirtyBase = new Set<string>();
   /** undefined: not known (never read, or a restore failed); the next apply reads back first. */
   private installed: InstalledTable | undefined;
+  /** Bumped by every change to desired or installed state: a plan made before a change is stale. */
+  private version = 0;
 
   constructor(opts: IptablesTableOptions) {
     this.runner = opts.runner;
@@ -61,16 +71,19 @@ export class IptablesTable {
   setChain(spec: ChainSpec): void {
     this.desired.set(spec.name, spec);
     this.dirty.add(spec.name);
+    this.version++;
   }
 
   removeChain(name: string): void {
     if (this.desired.delete(name)) this.dirty.add(name);
+    this.version++;
   }
 
   /** The rules reef keeps, in this order, at the top of a base chain. */
   setBaseJumps(base: string, rules: readonly RuleSpec[]): void {
     this.baseJumps.set(base, rules);
     this.dirtyBase.add(base);
+    this.version++;
   }
 
   /** Chains missing from the kernel are created from `specs`; chains already there (a previous run's) are left alone. */
@@ -84,26 +97,34 @@ export class IptablesTable {
   /** `reread` false: trust the cached view (read at start, kept up to date by our own writes). */
   async markForResync(reread = true): Promise<void> {
     const inst = reread || !this.installed ? await this.readBack() : this.installed;
+    this.version++;
     for (const name of inst.chains.keys()) this.dirty.add(name);
     for (const name of this.desired.keys()) this.dirty.add(name);
     for (const base of this.baseJumps.keys()) this.dirtyBase.add(base);
   }
 
-  async apply(): Promise<TableApplyStats> {
+  /**
+   * Works out the restore input for the current changes without running it,
+   * so a caller can prepare it while another command runs; apply(plan) uses
+   * it unless something changed since. undefined: nothing known to plan from
+   * (apply reads back first).
+   */
+  plan(): TablePlan | undefined {
+    if (this.dirty.size === 0 && this.dirtyBase.size === 0) return { version: this.version, input: undefined, stats: zeroTableStats() };
+    const inst = this.installed;
+    if (!inst) return undefined;
     const stats = zeroTableStats();
-    if (this.dirty.size === 0 && this.dirtyBase.size === 0) return stats;
-    const inst = this.installed ?? (await this.readBack());
     // Every declaration before any rule: a rule may jump to a chain declared later in the sort.
-    const decls: string[] = [];
-    const lines: string[] = [];
+    let decls = '';
+    let lines = '';
     const deleted: string[] = [];
     for (const name of [...this.dirty].sort()) {
       const want = this.desired.get(name);
       const have = inst.chains.get(name);
       if (want) {
         if (sameHashes(have, want.rules)) continue;
-        decls.push(`:${name} - [0:0]`);
-        for (const r of want.rules) lines.push(ruleLine('-A', name, r.args));
+        decls += `:${name} - [0:0]\n`;
+        for (const r of want.rules) lines += `${ruleLine('-A', name, r.args)}\n`;
         stats.chainsWritten++;
         stats.rulesWritten += want.rules.length;
       } else if (have) {
@@ -113,14 +134,24 @@ export class IptablesTable {
     for (const base of [...this.dirtyBase].sort()) {
       const fix = this.baseChainFix(base, this.baseJumps.get(base) ?? [], inst);
       if (fix.length === 0) continue;
-      lines.push(...fix);
+      for (const l of fix) lines += `${l}\n`;
       stats.baseChainsFixed++;
     }
     // Flush every chain being deleted before any -X, so deleted chains may jump to each other.
-    for (const name of deleted) lines.push(`-F ${name}`);
-    for (const name of deleted) lines.push(`-X ${name}`);
+    for (const name of deleted) lines += `-F ${name}\n`;
+    for (const name of deleted) lines += `-X ${name}\n`;
     stats.chainsDeleted = deleted.length;
-    if (decls.length + lines.length > 0) await this.restore([...decls, ...lines]);
+    const body = decls + lines;
+    return { version: this.version, input: body.length > 0 ? `*${this.table}\n${body}COMMIT\n` : undefined, stats };
+  }
+
+  async apply(prepared?: TablePlan): Promise<TableApplyStats> {
+    if (this.dirty.size === 0 && this.dirtyBase.size === 0) return zeroTableStats();
+    if (!this.installed) await this.readBack();
+    const plan = prepared?.version === this.version ? prepared : this.plan()!;
+    const inst = this.installed!;
+    const stats = plan.stats;
+    if (plan.input !== undefined) await this.restoreInput(plan.input);
     for (const name of this.dirty) {
       const want = this.desired.get(name);
       if (want) inst.chains.set(name, want.rules.map((r) => r.hash));
@@ -133,6 +164,7 @@ export class IptablesTable {
     }
     this.dirty.clear();
     this.dirtyBase.clear();
+    this.version++;
     return stats;
   }
 
@@ -155,6 +187,7 @@ export class IptablesTable {
     this.dirty.clear();
     this.dirtyBase.clear();
     this.installed = { chains: new Map(), baseRules: new Map() };
+    this.version++;
     return stats;
   }
 
@@ -171,18 +204,23 @@ export class IptablesTable {
   private async readBack(): Promise<InstalledTable> {
     const save = this.family === 4 ? 'iptables-save' : 'ip6tables-save';
     this.installed = parseIptablesSave(await runChecked(this.runner, [save, '-t', this.table]));
+    this.version++;
     return this.installed;
   }
 
-  private async restore(lines: string[]): Promise<void> {
+  private restore(lines: string[]): Promise<void> {
+    return this.restoreInput(`*${this.table}\n${lines.join('\n')}\nCOMMIT\n`);
+  }
+
+  private async restoreInput(input: string): Promise<void> {
     const cmd = this.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
-    const input = `*${this.table}\n${lines.join('\n')}\nCOMMIT\n`;
     try {
       await runChecked(this.runner, [cmd, '--noflush'], input);
     } catch (err) {
       // Whatever the kernel holds now is unknown: read back before the next diff.
       this.installed = undefined;
-      this.log?.warn('iptables restore failed', { table: this.table, family: this.family, lines: lines.length, err: String(err) });
+      this.version++;
+      this.log?.warn('iptables restore failed', { table: this.table, family: this.family, lines: input.split('\n').length - 3, err: String(err) });
       throw err;
     }
   }

@@ -98,7 +98,11 @@ export async function addPod(node: SimNode, spec: PodSpec): Promise<Pod> {
   const endpoint: EndpointInput = { namespace: spec.namespace, name: spec.name, labels, ips: [`${spec.ip}/32`], node: node.name, interfaceName: iface, ports };
   const pod: Pod = { node, namespace: spec.namespace, name: spec.name, labels, ip: spec.ip, ns, iface, ports, endpoint, agent };
   node.pods.push(pod);
-  for (const p of node.peers) await scope.exec(p.node.ns, ['ip', 'route', 'replace', `${spec.ip}/32`, 'via', p.via]);
+  // The peer reaches this pod through this node's address on their link, as the peer records it.
+  for (const p of node.peers) {
+    const back = p.node.peers.find((x) => x.node === node)!;
+    await scope.exec(p.node.ns, ['ip', 'route', 'replace', `${spec.ip}/32`, 'via', back.via]);
+  }
   return pod;
 }
 

@@ -6,7 +6,7 @@
  */
 import { parseSelector } from '../selector/parser.ts';
 import { and, type SelectorNode } from '../selector/ast.ts';
-import { fromAst } from '../selector/selector.ts';
+import { fromAst, selector as parsedSelector } from '../selector/selector.ts';
 import { parseCidr } from './cidr.ts';
 import { PolicyInvalidError } from './errors.ts';
 import { hasPorts, isIcmp, protocolNumber } from './protocols.ts';
@@ -38,7 +38,8 @@ export class Converter {
 
   selector(text: string, path: string): SelectorNode {
     try {
-      return parseSelector(text);
+      // Cached by text: a selector repeated across policies is parsed once.
+      return parsedSelector(text).ast;
     } catch (e) {
       return this.fail(path, (e as Error).message, e);
     }

@@ -98,8 +98,20 @@ function printOperand(n: SelectorNode, parent: 'and' | 'or' | 'not'): string {
   return needsParens ? `(${text})` : text;
 }
 
+/** Printed text by node: ASTs are immutable, and junction() prints every operand it sorts. */
+const printed = new WeakMap<SelectorNode, string>();
+
 /** The canonical text: parse(print(ast)) deep-equals ast for every canonical ast. */
 export function print(n: SelectorNode): string {
+  let text = printed.get(n);
+  if (text === undefined) {
+    text = printNode(n);
+    printed.set(n, text);
+  }
+  return text;
+}
+
+function printNode(n: SelectorNode): string {
   switch (n.op) {
     case 'all':
       return 'all()';

@@ -58,6 +58,16 @@ export function selector(text: string): Selector {
   return s;
 }
 
+const byCanonical = new Map<string, Selector>();
+
+/** The Selector for an AST; equal ASTs (same canonical text) share one, so it is hashed and compiled once. */
 export function fromAst(ast: SelectorNode): Selector {
-  return new Selector(ast);
+  const text = print(ast);
+  let s = byCanonical.get(text);
+  if (s === undefined) {
+    s = new Selector(ast);
+    if (byCanonical.size >= CACHE_LIMIT) byCanonical.clear();
+    byCanonical.set(text, s);
+  }
+  return s;
 }

@@ -30,6 +30,39 @@ describe('the prefix table', () => {
       { numRuns: 300 },
     );
   });
+
+  it('behaves like a Map for dense neighbouring prefixes inside a few /16s (blocks grow, shift back, empty out)', () => {
+    // Two /16s, every length from /14 to /26 with random bits below the /16: blocks fill up to
+    // hundreds of entries, collide inside, and go back to empty.
+    const key = fc
+      .tuple(fc.constantFrom(0x0a000000, 0x0a010000, 0xc0a80000), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 14, max: 26 }))
+      .map(([hi, lo, len]) => {
+        const addr = (hi | lo) >>> 0;
+        const mask = (0xffffffff << (32 - len)) >>> 0;
+        return v4Key((addr & mask) >>> 0, len) as number | string;
+      });
+    const op = fc.tuple(fc.boolean(), key, fc.integer());
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 1500 }), (ops) => {
+        const t = new PrefixTable<number>();
+        const m = new Map<number | string, number>();
+        for (const [isSet, k, v] of ops) {
+          if (isSet) {
+            t.set(k, v);
+            m.set(k, v);
+          } else expect(t.delete(k)).to.equal(m.delete(k));
+        }
+        expect(t.size).to.equal(m.size);
+        for (const [k, v] of m) expect(t.get(k)).to.equal(v);
+        const seen = new Map<number | string, number>();
+        t.forEach((v, k) => seen.set(k, v));
+        expect(seen).to.deep.equal(m);
+        for (const k of [...m.keys()]) t.delete(k);
+        expect(t.size).to.equal(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('prefix keys', () => {

@@ -3,7 +3,7 @@ import type { ChangeBatch } from '../../../bgp/rib/rib.ts';
 import { bestPaths } from '../../../bgp/rib/rib.ts';
 import { PrefixList, REJECT, chain, rewrite } from '../../../bgp/rib/policy.ts';
 import { REJECTED } from '../../../bgp/rib/path.ts';
-import { formatKey } from '../../../bgp/rib/prefix-key.ts';
+import { formatKey, v4Key } from '../../../bgp/rib/prefix-key.ts';
 import { LOCAL_AS, P, announce, attrs, makeRib, peer, seq } from './helpers.ts';
 
 function collect(rib: ReturnType<typeof makeRib>): Map<string, string[] | null> {
@@ -28,6 +28,23 @@ describe('the RIB', () => {
       expect(batches).to.deep.equal([3]);
       rib.flush();
       expect(batches).to.deep.equal([3]);
+    });
+
+    it('hands over a burst larger than the change queue keeps, with each key and its best, and counts without subscribers', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');
+      const keys = Array.from({ length: 70_000 }, (_, i) => v4Key((0x0b000000 + i * 256) >>> 0, 24));
+      rib.announce(a, rib.attrs.internAttrs(attrs({ asPath: seq(65001) })), keys);
+      expect(rib.pendingChanges).to.equal(70_000);
+      rib.flush();
+      const seen = new Map<number, string>();
+      rib.subscribe((b) => b.keys.forEach((k, i) => seen.set(k as number, bestPaths(b.best[i]!)[0]!.peer.address)));
+      rib.announce(a, rib.attrs.internAttrs(attrs({ asPath: seq(65001, 7) })), keys);
+      rib.announce(a, rib.attrs.internAttrs(attrs({ asPath: seq(65001, 8) })), keys.slice(0, 10));
+      rib.flush();
+      expect(seen.size).to.equal(70_000);
+      expect([...seen.keys()].sort((x, y) => x - y)).to.deep.equal(keys);
+      expect(new Set(seen.values())).to.deep.equal(new Set(['10.1.0.1']));
     });
 
     it('reports no change when a non-best path arrives, and the fallback when the best is withdrawn', () => {
