@@ -15,6 +15,7 @@ import type { AllocationAttrs } from './block.ts';
 import { claimBlock } from './claim.ts';
 import { decodeConfig } from './config.ts';
 import {
+  IpamAddressInReservationError,
   IpamAddressInUseError,
   IpamAddressNotInPoolError,
   IpamAddressReservedError,
@@ -24,12 +25,13 @@ import {
   IpamPoolDisabledError,
   IpamPoolExhaustedError,
 } from './errors.ts';
-import { enclosingCidr, parseIp, type Family } from './ip.ts';
+import { enclosingCidr, formatIp, parseIp, type Family } from './ip.ts';
 import { Plan } from './plan.ts';
 import { blocksOf, eligiblePools, parsePool, poolContaining, type IpamPool, type NodeMatches, type ParsedPool } from './pools.ts';
 import { BLOCKS_PREFIX, CONFIG_KEY, blockKey, blockName, cidrOfBlockName, handleKey, nodeAffinitiesPrefix } from './records.ts';
 import { releaseByHandle, releaseIPs, type ReleaseResult } from './release.ts';
-import { CONFLICT, withCasRetry } from './retry.ts';
+import { fullyReserved, parseReservations, reservationHolding, reservedSkip, type ParsedReservation, type ReservationInput } from './reservations.ts';
+import { CONFLICT, withCasRetry, type Conflict } from './retry.ts';
 import { IpamState, type NodeView } from './state.ts';
 import type { IpamStore, KV } from './store.ts';
 
@@ -38,6 +40,15 @@ import type { IpamStore, KV } from './store.ts';
  * release times and pending-claim times are stored and compared across
  * processes and machines, so they must share an epoch.
  */
+/**
+ * How many times one autoAssign starts over after losing a block claim or to
+ * wait for a claim of its own node in flight (withCasRetry paces them), and
+ * how old a pending affinity may be to be waited on: a claim takes three
+ * transactions, so an older one was left by a crash (GC resolves it).
+ */
+const MAX_CLAIM_RETRIES = 25;
+const PENDING_WAIT_MS = 10_000;
+
 export interface WallClock {
   now(): number;
 }
@@ -46,6 +57,11 @@ export interface AllocatorOptions {
   store: IpamStore;
   /** The pools, read when needed (a resource-model reader or a fixed list). */
   pools: () => Promise<readonly IpamPool[]> | readonly IpamPool[];
+  /**
+   * Reserved CIDRs (IPReservations), read at every call like pools: never
+   * handed out automatically, refused when asked for by address. None when absent.
+   */
+  reservations?: () => Promise<readonly ReservationInput[]> | readonly ReservationInput[];
   nodeMatches?: NodeMatches;
   clock?: WallClock;
   /** How long a released address rests before it is handed out again. */
@@ -72,6 +88,7 @@ export interface AssignResult {
 export class IpamAllocator {
   private readonly store: IpamStore;
   private readonly readPools: AllocatorOptions['pools'];
+  private readonly readReservations: NonNullable<AllocatorOptions['reservations']>;
   private readonly nodeMatches: NodeMatches;
   private readonly clock: WallClock;
   readonly cooldownMs: number;
@@ -81,6 +98,7 @@ export class IpamAllocator {
   constructor(opts: AllocatorOptions) {
     this.store = opts.store;
     this.readPools = opts.pools;
+    this.readReservations = opts.reservations ?? (() => []);
     this.nodeMatches = opts.nodeMatches ?? (() => true);
     this.clock = opts.clock ?? { now: () => Date.now() };
     this.cooldownMs = opts.cooldownMs ?? 5_000;
@@ -91,6 +109,10 @@ export class IpamAllocator {
     return (await this.readPools()).map(parsePool);
   }
 
+  async reservations(): Promise<ParsedReservation[]> {
+    return parseReservations(await this.readReservations());
+  }
+
   async autoAssign(req: AutoAssignRequest): Promise<AssignResult> {
     const { num4, num6, handle, node, signal } = req;
     if (!handle) throw new IpamInvalidRequestError('a handle is required');
@@ -99,6 +121,7 @@ export class IpamAllocator {
       if (!Number.isInteger(n) || n < 0) throw new IpamInvalidRequestError(`${k} must be a whole number >= 0, not ${n}`);
     }
     const all = await this.pools();
+    const reserved = await this.reservations();
     const wanted = ([[4, num4], [6, num6]] as [Family, number][]).filter(([, n]) => n > 0);
     const eligible = new Map<Family, ParsedPool[]>();
     for (const [family] of wanted) {
@@ -109,6 +132,8 @@ export class IpamAllocator {
     const attrs: AllocationAttrs = { ...req.attrs, handle, node };
     let handleKv: KV | undefined;
     let inFlight: { plan: Plan; result: AssignResult } | undefined;
+    // Attempts restarted after a lost claim race or to wait for a claim of this node in flight.
+    let claimRetries = 0;
 
     return withCasRetry(
       signal,
@@ -119,8 +144,9 @@ export class IpamAllocator {
           if (landed) return inFlight.result;
         }
         inFlight = undefined;
-        let view = this.state.view(node) ?? (await this.refreshView(node, signal));
-        let refreshed = false;
+        let view = this.state.view(node);
+        let refreshed = view === undefined;
+        view ??= await this.refreshView(node, signal);
         const borrowed = new Map<Family, string[]>();
         for (;;) {
           const now = this.clock.now();
@@ -130,7 +156,7 @@ export class IpamAllocator {
           let short: Family | undefined;
           for (const [family, n] of wanted) {
             const names = [...view.confirmed.filter((b) => this.usable(b, node, eligible.get(family)!)), ...(borrowed.get(family) ?? [])];
-            const got = this.fill(plan, names, n, attrs, now);
+            const got = this.fill(plan, names, n, attrs, now, reserved);
             (family === 4 ? result.ipv4 : result.ipv6).push(...got);
             if (got.length < n) {
               short = family;
@@ -153,7 +179,16 @@ export class IpamAllocator {
             refreshed = true;
             continue;
           }
-          view = await this.grow(node, short, eligible.get(short)!, view, borrowed, wanted.find(([f]) => f === short)![1], signal);
+          const mayRetry = claimRetries < MAX_CLAIM_RETRIES;
+          const grown = await this.grow(node, short, eligible.get(short)!, view, borrowed, wanted.find(([f]) => f === short)![1], reserved, mayRetry, signal);
+          if (grown === CONFLICT) {
+            // Another claimer got there first (perhaps for this very node):
+            // start over from a fresh view of the node's affinities and blocks.
+            claimRetries++;
+            this.state.forgetView(node);
+            return CONFLICT;
+          }
+          view = grown;
         }
       },
       { operation: `assign addresses to ${handle}` },
@@ -168,6 +203,8 @@ export class IpamAllocator {
     const pool = poolContaining(await this.pools(), ip.family, ip.value);
     if (!pool) throw new IpamAddressNotInPoolError({ address });
     if (pool.pool.disabled) throw new IpamPoolDisabledError({ address, pool: pool.pool.name });
+    const held = reservationHolding(await this.reservations(), ip.family, ip.value);
+    if (held) throw new IpamAddressInReservationError({ address: formatIp(ip.family, ip.value), cidr: held.text, ...(held.name ? { reservation: held.name } : {}) });
     const cidr = enclosingCidr(ip.family, ip.value, pool.pool.blockSize);
     const name = blockName(cidr);
     const bKey = blockKey(cidr);
@@ -229,14 +266,16 @@ export class IpamAllocator {
     return pools.some((p) => poolContaining([p], c.family, c.base) !== undefined);
   }
 
-  private fill(plan: Plan, names: readonly string[], n: number, attrs: AllocationAttrs, now: number): string[] {
+  private fill(plan: Plan, names: readonly string[], n: number, attrs: AllocationAttrs, now: number, reserved: readonly ParsedReservation[]): string[] {
     const out: string[] = [];
     for (const name of names) {
       if (out.length >= n) break;
       const snap = this.state.block(name);
-      if (!snap?.block || snap.block.available(now, this.cooldownMs) === 0) continue;
+      if (!snap?.block) continue;
+      const skip = reservedSkip(reserved, snap.block.cidr);
+      if (snap.block.available(now, this.cooldownMs, skip) === 0) continue;
       const block = plan.working(snap);
-      const got = block.allocate(n - out.length, attrs, now, this.cooldownMs);
+      const got = block.allocate(n - out.length, attrs, now, this.cooldownMs, skip);
       if (got.length > 0) plan.count(attrs.handle, name, got.length);
       out.push(...got.map((o) => block.addressOf(o)));
     }
@@ -255,24 +294,51 @@ export class IpamAllocator {
     return view;
   }
 
-  /** More room for `family`: claim a block if allowed and one is free, else borrow; throws when neither works. */
-  private async grow(node: string, family: Family, pools: readonly ParsedPool[], view: NodeView, borrowed: Map<Family, string[]>, wanted: number, signal?: AbortSignal): Promise<NodeView> {
+  /**
+   * More room for `family`: claim a block if allowed and one is free (a block
+   * wholly reserved is not worth claiming), else borrow; throws when neither works.
+   *
+   * Returns CONFLICT (when `mayRetry`) instead of borrowing or throwing when
+   * a claim was lost to another writer, or when this node has a recent pending
+   * affinity in these pools (a claim in flight by another allocator of the
+   * node): the caller re-reads the node's view and plans again, so a loser
+   * whose competitor was its own node allocates from the block just claimed.
+   * A pending affinity is waited on, never allocated from.
+   */
+  private async grow(
+    node: string,
+    family: Family,
+    pools: readonly ParsedPool[],
+    view: NodeView,
+    borrowed: Map<Family, string[]>,
+    wanted: number,
+    reserved: readonly ParsedReservation[],
+    mayRetry: boolean,
+    signal?: AbortSignal,
+  ): Promise<NodeView | Conflict> {
     const { config } = view;
     const atLimit = config.maxBlocksPerHost > 0 && view.held >= config.maxBlocksPerHost;
+    let lost = false;
     if (config.autoAllocateBlocks && !atLimit) {
       const existing = new Set((await this.store.read([{ prefix: BLOCKS_PREFIX, keysOnly: true }], signal))[0]!.map((kv) => kv.key.slice(BLOCKS_PREFIX.length)));
       for (const p of pools) {
         for (const cidr of blocksOf(p)) {
           const name = blockName(cidr);
-          if (existing.has(name)) continue;
+          if (existing.has(name) || fullyReserved(reserved, cidr)) continue;
           const c = await claimBlock(this.store, node, cidr, this.clock.now(), signal);
-          if (!c.claimed) continue;
+          if (!c.claimed) {
+            lost = true;
+            continue;
+          }
           this.log.info('block claimed', { node, block: name, pool: p.pool.name });
           this.state.wrote(name, blockKey(cidr), c.block, c.modRevision);
-          this.state.addConfirmed(node, name);
-          return this.state.view(node)!;
+          return this.state.addConfirmed(node, name, view);
         }
       }
+    }
+    if (mayRetry && (lost || this.claimInFlight(view, pools))) {
+      this.log.debug('claim race lost or pending; retrying from a fresh view', { node, family, lost });
+      return CONFLICT;
     }
     if (!config.strictAffinity && !borrowed.has(family)) {
       const all = (await this.store.read([{ prefix: BLOCKS_PREFIX }], signal))[0]!;
@@ -283,13 +349,23 @@ export class IpamAllocator {
         const b = snap.block!;
         if (b.affinity === node || b.cidr.family !== family) continue;
         if (!pools.some((p) => poolContaining([p], b.cidr.family, b.cidr.base))) continue;
-        if (b.available(now, this.cooldownMs) > 0) names.push(snap.name);
+        if (b.available(now, this.cooldownMs, reservedSkip(reserved, b.cidr)) > 0) names.push(snap.name);
       }
       borrowed.set(family, names);
       if (names.length > 0) return view;
     }
     if (atLimit) throw new IpamMaxBlocksError({ node, blocks: view.held, max: config.maxBlocksPerHost });
     throw new IpamPoolExhaustedError({ pools: pools.map((p) => p.pool.name), node, family, wanted });
+  }
+
+  /** A recent pending affinity of the node to a block of one of `pools`: another allocator's claim, not finished yet. */
+  private claimInFlight(view: NodeView, pools: readonly ParsedPool[]): boolean {
+    const now = this.clock.now();
+    return view.pending.some((a) => {
+      if (now - a.since > PENDING_WAIT_MS) return false;
+      const c = cidrOfBlockName(a.block);
+      return pools.some((p) => poolContaining([p], c.family, c.base) !== undefined);
+    });
   }
 
   /** Whether every address the plan took is now held by `handle` in the store. */

@@ -110,10 +110,10 @@ export class Block {
     return this.alloc.every((a) => a === null);
   }
 
-  /** Free ordinals whose cooldown has passed at `now`. */
-  available(now: number, cooldownMs: number): number {
+  /** Free ordinals whose cooldown has passed at `now`, not counting those `skip` excludes. */
+  available(now: number, cooldownMs: number, skip?: (ordinal: number) => boolean): number {
     let n = 0;
-    for (const f of this.free) if (coolEnough(f, now, cooldownMs)) n++;
+    for (const f of this.free) if (coolEnough(f, now, cooldownMs) && !skip?.(f.ordinal)) n++;
     return n;
   }
 
@@ -126,14 +126,16 @@ export class Block {
 
   /**
    * Takes up to `n` ordinals for `attrs`, oldest-free first, skipping those
-   * still in their cooldown. Returns the ordinals taken (maybe fewer than n).
+   * still in their cooldown and those `skip` excludes (an IPReservation made
+   * after the block: they stay free, in place). Returns the ordinals taken
+   * (maybe fewer than n).
    */
-  allocate(n: number, attrs: AllocationAttrs, now: number, cooldownMs: number): number[] {
+  allocate(n: number, attrs: AllocationAttrs, now: number, cooldownMs: number, skip?: (ordinal: number) => boolean): number[] {
     const taken: number[] = [];
     if (n <= 0) return taken;
     const keep: FreeEntry[] = [];
     for (const f of this.free) {
-      if (taken.length < n && coolEnough(f, now, cooldownMs)) taken.push(f.ordinal);
+      if (taken.length < n && coolEnough(f, now, cooldownMs) && !skip?.(f.ordinal)) taken.push(f.ordinal);
       else keep.push(f);
     }
     if (taken.length === 0) return taken;

@@ -2,8 +2,13 @@
  * `reefctl ipam check`: everything that is inconsistent or leaked, from one
  * snapshot. It changes nothing; each problem says what `reefctl ipam release`
  * (or GC) would fix it, through its `handle` or `address`.
+ *
+ * Findings are not problems: states that are legitimate but worth a look,
+ * such as an address allocated before an IPReservation covering it was made
+ * (the pod keeps it; the address is not handed out again once released).
  */
 import type { AllocationAttrs } from './block.ts';
+import { describeReservation, reservationHolding, type ParsedReservation } from './reservations.ts';
 import { handleCountsFromBlocks, loadSnapshot } from './snapshot.ts';
 import type { IpamStore } from './store.ts';
 
@@ -28,12 +33,25 @@ export interface CheckProblem {
   key?: string;
 }
 
+export type CheckFindingKind = 'allocated-in-reservation';
+
+export interface CheckFinding {
+  kind: CheckFindingKind;
+  message: string;
+  handle: string;
+  address: string;
+  block: string;
+  reservation?: string;
+}
+
 export interface CheckOptions {
   now: number;
   /** A pending affinity older than this is a crashed claim. */
   pendingGraceMs: number;
   /** Whether the workload behind a handle still exists; without it, workloads are not judged. */
   isInUse?: (handle: string, attrs: AllocationAttrs) => boolean | Promise<boolean>;
+  /** IPReservations: allocations inside them become findings. */
+  reservations?: readonly ParsedReservation[];
   signal?: AbortSignal;
 }
 
@@ -43,6 +61,8 @@ export interface CheckReport {
   handles: number;
   affinities: number;
   problems: CheckProblem[];
+  /** Worth knowing, not wrong: they do not fail the check. */
+  findings: CheckFinding[];
   /** Handles whose release (`reefctl ipam release --handle`) clears a leak. */
   leakedHandles: string[];
 }
@@ -50,6 +70,7 @@ export interface CheckReport {
 export async function checkIpam(store: IpamStore, opts: CheckOptions): Promise<CheckReport> {
   const snap = await loadSnapshot(store, opts.signal);
   const problems: CheckProblem[] = [];
+  const findings: CheckFinding[] = [];
   const leaked = new Set<string>();
   for (const c of snap.corrupt) problems.push({ kind: 'corrupt-record', key: c.key, message: `${c.key}: ${c.reason}` });
 
@@ -62,6 +83,17 @@ export async function checkIpam(store: IpamStore, opts: CheckOptions): Promise<C
       allocations++;
       holders.set(a.address, [...(holders.get(a.address) ?? []), `${a.attrs.handle} in ${b.block.cidrText}`]);
       if (!firstAttrs.has(a.attrs.handle)) firstAttrs.set(a.attrs.handle, a.attrs);
+      const r = opts.reservations && reservationHolding(opts.reservations, b.block.cidr.family, b.block.cidr.base + BigInt(a.ordinal));
+      if (r) {
+        findings.push({
+          kind: 'allocated-in-reservation',
+          handle: a.attrs.handle,
+          address: a.address,
+          block: b.name,
+          ...(r.name ? { reservation: r.name } : {}),
+          message: `${a.address} (handle ${a.attrs.handle}) is inside ${describeReservation(r)}; it was allocated before the reservation and is kept until released`,
+        });
+      }
     }
   }
   for (const [address, hs] of holders) {
@@ -126,5 +158,5 @@ export async function checkIpam(store: IpamStore, opts: CheckOptions): Promise<C
     }
   }
 
-  return { blocks: snap.blocks.length, allocations, handles: snap.handles.size, affinities: snap.affinities.length, problems, leakedHandles: [...leaked].sort() };
+  return { blocks: snap.blocks.length, allocations, handles: snap.handles.size, affinities: snap.affinities.length, problems, findings, leakedHandles: [...leaked].sort() };
 }

@@ -10,6 +10,7 @@ export const IPAM_CODES = {
   addressInUse: 'IPAM_ADDRESS_IN_USE',
   addressNotInPool: 'IPAM_ADDRESS_NOT_IN_POOL',
   addressReserved: 'IPAM_ADDRESS_RESERVED',
+  addressInReservation: 'IPAM_ADDRESS_IN_RESERVATION',
   poolDisabled: 'IPAM_POOL_DISABLED',
   maxBlocks: 'IPAM_MAX_BLOCKS',
   poolInUse: 'IPAM_POOL_IN_USE',
@@ -59,6 +60,18 @@ export class IpamAddressNotInPoolError extends ReefError {
 export class IpamAddressReservedError extends ReefError {
   constructor(d: { address: string; block: string }) {
     super(IPAM_CODES.addressReserved, `address ${d.address} is reserved in block ${d.block} and is never handed out`, d);
+  }
+}
+
+/** The address lies in an IPReservation: the remedy is another address, or changing the reservation. */
+export class IpamAddressInReservationError extends ReefError {
+  readonly reservation: string | undefined;
+  readonly cidr: string;
+  constructor(d: { address: string; cidr: string; reservation?: string }) {
+    const what = d.reservation ? `IPReservation "${d.reservation}" (${d.cidr})` : `reserved range ${d.cidr}`;
+    super(IPAM_CODES.addressInReservation, `address ${d.address} is inside ${what} and is never handed out`, d);
+    this.reservation = d.reservation;
+    this.cidr = d.cidr;
   }
 }
 

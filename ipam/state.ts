@@ -22,9 +22,20 @@ export interface BlockSnap {
 export interface NodeView {
   /** Confirmed affinities: the blocks this node allocates from first. */
   readonly confirmed: string[];
+  /**
+   * Pending affinities: a claim in flight (by another allocator of this node)
+   * or left by a crash. Never allocated from; a fresh one is waited on.
+   */
+  readonly pending: readonly PendingAffinity[];
   /** Every affinity key, pending ones too: what counts against maxBlocksPerHost. */
   readonly held: number;
   readonly config: IpamConfig;
+}
+
+export interface PendingAffinity {
+  readonly block: string;
+  /** When the claimer wrote it (its wall clock, ms). */
+  readonly since: number;
 }
 
 export class IpamState {
@@ -56,20 +67,35 @@ export class IpamState {
 
   setView(node: string, affinities: readonly KV[], config: IpamConfig): NodeView {
     const confirmed: string[] = [];
+    const pending: PendingAffinity[] = [];
     for (const kv of affinities) {
       const a: AffinityRecord = decodeAffinity(kv.key, kv.value);
       if (a.state === 'confirmed') confirmed.push(a.block);
+      else pending.push({ block: a.block, since: a.since });
     }
     confirmed.sort(byAddress);
-    const v: NodeView = { confirmed, held: affinities.length, config };
+    const v: NodeView = { confirmed, pending, held: affinities.length, config };
     this.views.set(node, v);
     return v;
   }
 
-  addConfirmed(node: string, name: string): void {
-    const v = this.views.get(node);
-    if (!v || v.confirmed.includes(name)) return;
-    this.views.set(node, { ...v, confirmed: [...v.confirmed, name].sort(byAddress), held: v.held + 1 });
+  /**
+   * After this allocator claimed `name` for `node`: the node's view with it.
+   * Starts from `base` (the caller's view) when a concurrent call of the same
+   * allocator forgot the node's view meanwhile.
+   */
+  addConfirmed(node: string, name: string, base: NodeView): NodeView {
+    const v = this.views.get(node) ?? base;
+    if (v.confirmed.includes(name)) return v;
+    const wasPending = v.pending.some((a) => a.block === name);
+    const next: NodeView = {
+      ...v,
+      confirmed: [...v.confirmed, name].sort(byAddress),
+      pending: v.pending.filter((a) => a.block !== name),
+      held: wasPending ? v.held : v.held + 1,
+    };
+    this.views.set(node, next);
+    return next;
   }
 
   forgetView(node: string): void {

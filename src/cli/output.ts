@@ -5,10 +5,11 @@
  *
  * One named object prints as that object; anything else prints as a list
  * wrapper, `kind: IPPoolList` with `items`, the shape calicoctl prints and
- * that documents.ts unwraps again.
+ * that documents.ts unwraps again (Kubernetes' own kinds print as kubectl's
+ * `v1 List`, each item in its Kubernetes apiVersion and kind).
  */
 import { stringify } from 'yaml';
-import { API_VERSION, NAMESPACED_KINDS, type Kind, type Resource } from '../model/index.ts';
+import { listDocument, NAMESPACED_KINDS, toDocument, type Kind, type Resource } from '../model/index.ts';
 
 export const OUTPUT_FORMATS = ['table', 'wide', 'yaml', 'json', 'name'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -57,9 +58,10 @@ export function nameOf(r: Pick<Resource, 'kind' | 'metadata'>): string {
 }
 
 function payload(req: PrintRequest): unknown {
-  if (req.single && req.items.length === 1) return req.items[0];
+  // Documents, not stored objects: a KubernetesNetworkPolicy prints as networking.k8s.io/v1 NetworkPolicy.
+  if (req.single && req.items.length === 1) return toDocument(req.items[0]!);
   const metadata = req.revision === undefined ? {} : { resourceVersion: req.revision };
-  return { apiVersion: API_VERSION, kind: `${req.kind}List`, metadata, items: req.items };
+  return listDocument(req.kind, req.items, metadata);
 }
 
 function renderTable(req: PrintRequest): string {

@@ -6,7 +6,7 @@
  * against what is stored (create needs absence, replace presence, a carried
  * resourceVersion must still be current). Any problem means no writes at all.
  */
-import { ValidationError, describeKey, keyOf, resolveKind, validateAgainst, validateResource } from '../model/index.ts';
+import { ValidationError, describeKey, keyOf, routeDocument, validateAgainst, validateResource } from '../model/index.ts';
 import { DEFAULT_NAMESPACE, NAMESPACED_KINDS, type Kind, type Resource, type ResourceKey } from '../model/index.ts';
 import { describeDocument, type SourceDocument } from './documents.ts';
 import { errorLines, validationLines } from './errors.ts';
@@ -131,7 +131,7 @@ function duplicates(valid: readonly { doc: SourceDocument; resource: Resource }[
 function withNamespace(body: unknown, namespace: string | undefined): unknown {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const o = body as Record<string, unknown>;
-  const kind = typeof o.kind === 'string' ? resolveKind(o.kind) : undefined;
+  const kind = routeDocument(o.apiVersion, o.kind);
   if (kind === undefined || !NAMESPACED_KINDS.has(kind)) return body;
   const meta = typeof o.metadata === 'object' && o.metadata !== null ? (o.metadata as Record<string, unknown>) : undefined;
   if (meta === undefined) return body;

@@ -19,7 +19,7 @@
  * other addresses.
  */
 import { Block } from '../../ipam/block.ts';
-import { IpamAddressInUseError } from '../../ipam/errors.ts';
+import { IpamAddressInReservationError, IpamAddressInUseError } from '../../ipam/errors.ts';
 import type { IpamAllocator } from '../../ipam/allocator.ts';
 import { BLOCKS_PREFIX, blockKey, cidrOfBlockName, handleKey } from '../../ipam/records.ts';
 import type { IpamStore } from '../../ipam/store.ts';
@@ -80,7 +80,8 @@ export async function reserveSpecials(
       await allocator.assignIP(address, gw, node, { reservedFor: 'bridge-gateway' }, signal);
     } catch (err) {
       // Taken between our read and our write by another pod; its ADD moves it.
-      if (!(err instanceof IpamAddressInUseError)) throw err;
+      // Inside an IPReservation: no pod is handed it anyway.
+      if (!(err instanceof IpamAddressInUseError) && !(err instanceof IpamAddressInReservationError)) throw err;
     }
   }
   return moved;

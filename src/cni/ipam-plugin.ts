@@ -168,6 +168,7 @@ const IPAM_TO_CNI: Record<string, number> = {
   [IPAM_CODES.noPool]: CNI_CODES.noPool,
   [IPAM_CODES.addressInUse]: CNI_CODES.addressUnavailable,
   [IPAM_CODES.addressReserved]: CNI_CODES.addressUnavailable,
+  [IPAM_CODES.addressInReservation]: CNI_CODES.addressUnavailable,
   [IPAM_CODES.poolDisabled]: CNI_CODES.addressUnavailable,
   [IPAM_CODES.addressNotInPool]: CNI_CODES.addressUnavailable,
   [IPAM_CODES.invalidRequest]: CNI_CODES.invalidNetworkConfig,

@@ -1,7 +1,8 @@
 /**
  * IPAM as the programs use it: an etcd client for the IPAM keys, pools read
- * from the IPPool resources, nodeSelector judged against the Node's labels.
- * Shared by reef-ipam and `reefctl ipam`.
+ * from the IPPool resources, reserved ranges from the IPReservation
+ * resources, nodeSelector judged against the Node's labels.
+ * Shared by reef-ipam, reef-cni and `reefctl ipam`.
  */
 import type { Datastore } from '../datastore/datastore.ts';
 import { DatastoreNotFoundError } from '../datastore/errors.ts';
@@ -9,6 +10,7 @@ import { createEtcdClient, type EtcdClientConfig } from '../datastore/etcd-clien
 import { EtcdIpamStore } from '../datastore/etcd-ipam-store.ts';
 import type { Resource } from '../model/resource.ts';
 import type { IpamPool, NodeMatches } from '../../ipam/pools.ts';
+import type { IpamReservation } from '../../ipam/reservations.ts';
 import type { IpamStore } from '../../ipam/store.ts';
 import { selectorMatches } from './node-selector.ts';
 
@@ -48,6 +50,13 @@ export async function workloadPools(ds: Pick<Datastore, 'list'>): Promise<IpamPo
       return (s.allowedUses ?? ['Workload']).includes('Workload') && s.assignmentMode !== 'Manual';
     })
     .map(ipamPoolOf);
+}
+
+/** Every CIDR of every IPReservation, named by its resource, for the allocator's `reservations` reader. */
+export async function listReservations(ds: Pick<Datastore, 'list'>): Promise<IpamReservation[]> {
+  return (await ds.list('IPReservation')).items.flatMap((r) =>
+    ((r.spec as { reservedCIDRs?: string[] }).reservedCIDRs ?? []).map((cidr) => ({ name: r.metadata.name, cidr })),
+  );
 }
 
 /**

@@ -11,10 +11,11 @@
  */
 import { IpamAllocator } from '../../ipam/allocator.ts';
 import type { IpamPool } from '../../ipam/pools.ts';
+import type { IpamReservation } from '../../ipam/reservations.ts';
 import { execRunner, netnsRunner } from '../../felix/dataplane/command-runner.ts';
 import { openDatastore } from '../datastore/index.ts';
 import { childLogger } from '../lib/log.ts';
-import { nodeMatcher, openIpamStore, workloadPools } from './ipam-wiring.ts';
+import { listReservations, nodeMatcher, openIpamStore, workloadPools } from './ipam-wiring.ts';
 import { parseCniRequest, type CniRequest } from './reef-cni-config.ts';
 import { cmdAdd, cmdCheck, cmdDel, encodeAddResult, type CniDeps } from './reef-cni-plugin.ts';
 import { mainOf, runCniProgram, type Env, type PluginOutcome } from './plugin-runner.ts';
@@ -34,7 +35,9 @@ async function execute(req: CniRequest, signal: AbortSignal): Promise<Record<str
     let pools: Promise<IpamPool[]> | undefined;
     const readPools = (): Promise<IpamPool[]> => (pools ??= workloadPools(datastore));
     const nodeMatches = req.command === 'ADD' ? await nodeMatcher(datastore, req.node, await readPools()) : () => true;
-    const allocator = new IpamAllocator({ store: ipam.store, pools: readPools, nodeMatches, log });
+    let reserved: Promise<IpamReservation[]> | undefined;
+    const reservations = (): Promise<IpamReservation[]> => (reserved ??= listReservations(datastore));
+    const allocator = new IpamAllocator({ store: ipam.store, pools: readPools, reservations, nodeMatches, log });
     const deps: CniDeps = {
       allocator,
       store: ipam.store,

@@ -13,9 +13,10 @@ import { childLogger } from '../lib/log.ts';
 import { openDatastore } from '../datastore/index.ts';
 import { IpamAllocator } from '../../ipam/allocator.ts';
 import type { IpamPool } from '../../ipam/pools.ts';
+import type { IpamReservation } from '../../ipam/reservations.ts';
 import { parseRequest, type PluginRequest } from './config.ts';
 import { cmdAdd, cmdCheck, cmdDel, toCniError } from './ipam-plugin.ts';
-import { nodeMatcher, openIpamStore, workloadPools } from './ipam-wiring.ts';
+import { listReservations, nodeMatcher, openIpamStore, workloadPools } from './ipam-wiring.ts';
 import { CNI_CODES, CniError, encodeResult } from './spec.ts';
 import { mainOf, runCniProgram, type Env, type PluginOutcome } from './plugin-runner.ts';
 
@@ -34,7 +35,9 @@ async function execute(req: PluginRequest, signal: AbortSignal): Promise<Record<
     let pools: Promise<IpamPool[]> | undefined;
     const readPools = (): Promise<IpamPool[]> => (pools ??= workloadPools(ds));
     const nodeMatches = req.command === 'ADD' ? await nodeMatcher(ds, req.node, await readPools()) : () => true;
-    const allocator = new IpamAllocator({ store: ipam.store, pools: readPools, nodeMatches, log });
+    let reserved: Promise<IpamReservation[]> | undefined;
+    const reservations = (): Promise<IpamReservation[]> => (reserved ??= listReservations(ds));
+    const allocator = new IpamAllocator({ store: ipam.store, pools: readPools, reservations, nodeMatches, log });
     const deps = { allocator, store: ipam.store, now: () => Date.now(), signal };
     switch (req.command) {
       case 'ADD': {

@@ -4,7 +4,8 @@
  *   /reef/v1/<plural>/<name>               cluster-scoped kinds
  *   /reef/v1/<plural>/<namespace>/<name>   namespaced kinds
  *
- * `<plural>` is the kind lower-cased and pluralised (ippools, networkpolicies).
+ * `<plural>` is the kind lower-cased and pluralised (ippools, networkpolicies;
+ * Kubernetes' NetworkPolicy is `kubernetesnetworkpolicies`, Namespace `namespaces`).
  * /reef/v1/ipam/ belongs to IPAM and no kind may pluralise to it.
  */
 import { NAMESPACED_KINDS, type Kind, type ResourceKey } from '../model/resource.ts';

@@ -1,6 +1,7 @@
 /**
  * The names a person may type for a kind on the command line: calicoctl's
- * aliases, matched case-insensitively.
+ * aliases (kubectl's for Kubernetes' own kinds), matched case-insensitively.
+ * `networkpolicy` is reef's NetworkPolicy; Kubernetes' is `knp`.
  */
 import { KINDS, type Kind } from './resource.ts';
 
@@ -12,6 +13,21 @@ const ALIASES: Record<Kind, readonly string[]> = {
   WorkloadEndpoint: ['workloadendpoint', 'workloadendpoints', 'wep', 'weps'],
   NetworkPolicy: ['networkpolicy', 'networkpolicies', 'policy', 'policies', 'np', 'nps', 'pol', 'pols'],
   GlobalNetworkPolicy: ['globalnetworkpolicy', 'globalnetworkpolicies', 'gnp', 'gnps'],
+  // kubectl's full names and short name, so `reefctl get networkpolicies.networking.k8s.io` works.
+  KubernetesNetworkPolicy: [
+    'kubernetesnetworkpolicy',
+    'kubernetesnetworkpolicies',
+    'k8snetworkpolicy',
+    'k8snetworkpolicies',
+    'networkpolicy.networking.k8s.io',
+    'networkpolicies.networking.k8s.io',
+    'knp',
+    'knps',
+    'netpol',
+    'netpols',
+  ],
+  Namespace: ['namespace', 'namespaces', 'ns'],
+  IPReservation: ['ipreservation', 'ipreservations', 'ipr', 'iprs'],
 };
 
 const BY_ALIAS: ReadonlyMap<string, Kind> = new Map(

@@ -10,6 +10,9 @@ import type { NodeSpec } from './kinds/node.ts';
 import type { WorkloadEndpointSpec } from './kinds/workloadendpoint.ts';
 import type { NetworkPolicySpec } from './kinds/networkpolicy.ts';
 import type { BGPConfigurationSpec } from './kinds/bgpconfiguration.ts';
+import type { KubernetesNetworkPolicySpec } from './kinds/kubernetesnetworkpolicy.ts';
+import { formatSelector } from './kinds/label-selector.ts';
+import type { IPReservationSpec } from './kinds/ipreservation.ts';
 
 export interface Column {
   header: string;
@@ -107,6 +110,24 @@ const TABLES: Record<Kind, { narrow: Column[]; wide: Column[] }> = {
   GlobalNetworkPolicy: {
     narrow: [NAME],
     wide: [NAME, policyOrder, policySelector],
+  },
+  IPReservation: {
+    narrow: [NAME, col<IPReservationSpec>('CIDRS', (s) => s.reservedCIDRs)],
+    wide: [NAME, col<IPReservationSpec>('CIDRS', (s) => s.reservedCIDRs)],
+  },
+  // As kubectl prints them (without AGE).
+  KubernetesNetworkPolicy: {
+    narrow: [NAMESPACE, NAME, col<KubernetesNetworkPolicySpec>('POD-SELECTOR', (s) => formatSelector(s.podSelector))],
+    wide: [
+      NAMESPACE,
+      NAME,
+      col<KubernetesNetworkPolicySpec>('POD-SELECTOR', (s) => formatSelector(s.podSelector)),
+      col<KubernetesNetworkPolicySpec>('POLICY-TYPES', (s) => s.policyTypes),
+    ],
+  },
+  Namespace: {
+    narrow: [NAME],
+    wide: [NAME, { header: 'LABELS', value: (r) => Object.entries(r.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') }],
   },
   BGPConfiguration: {
     narrow: [

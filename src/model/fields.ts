@@ -245,7 +245,7 @@ export function stringMap(what: 'label' | 'annotation'): z.ZodType<Record<string
   });
 }
 
-const LABEL_VALUE = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+export const LABEL_VALUE = /^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 export function qualifiedNameProblem(k: string): string | undefined {
   const slash = k.lastIndexOf('/');

@@ -12,8 +12,12 @@
  *   net.ts             address/prefix parsing on bigint (both families)
  *   selector-syntax.ts light selector syntax check (the real parser is felix/calc's)
  *   cross.ts           validateAgainst: pool overlaps, duplicate BGP sessions
+ *   api-groups.ts      (apiVersion, kind) -> stored kind; how Kubernetes' kinds print
  *   aliases.ts         resolveKind: calicoctl's kind aliases
  *   columns.ts         `reefctl get` table columns
+ *
+ * Kubernetes' own kinds (KubernetesNetworkPolicy, i.e. networking.k8s.io/v1
+ * NetworkPolicy, and v1 Namespace) keep Kubernetes' apiVersion and fields.
  *
  * Canonical form: apiVersion reef.dev/v1, Calico v3 field names, defaults
  * filled (see each kind), values normalised (AS numbers as numbers, addresses
@@ -25,6 +29,16 @@ export { ValidationError, type Finding } from './findings.ts';
 export { validateResource, KIND_DEFS, API_VERSIONS, DEFAULT_NAMESPACE } from './validate.ts';
 export { validateAgainst } from './cross.ts';
 export { resolveKind, aliasesOf } from './aliases.ts';
+export {
+  KUBERNETES_KINDS,
+  apiVersionsOf,
+  canonicalApiVersion,
+  documentKindOf,
+  listDocument,
+  routeDocument,
+  toDocument,
+  type ResourceDocument,
+} from './api-groups.ts';
 export { tableColumns, type Column } from './columns.ts';
 export { checkSelector, type SelectorProblem } from './selector-syntax.ts';
 export { parseASN, parsePort, type Port, type Protocol, type ProtocolName, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from './fields.ts';
@@ -42,4 +56,13 @@ export type { PolicyType, PolicySpecCommon } from './kinds/policy-common.ts';
 export { defaultTypes } from './kinds/policy-common.ts';
 export type { NetworkPolicySpec } from './kinds/networkpolicy.ts';
 export type { GlobalNetworkPolicySpec } from './kinds/globalnetworkpolicy.ts';
+export type {
+  KubernetesNetworkPolicySpec,
+  KubernetesNetworkPolicyPeer,
+  KubernetesNetworkPolicyPort,
+} from './kinds/kubernetesnetworkpolicy.ts';
+export type { LabelSelector, LabelSelectorRequirement } from './kinds/label-selector.ts';
+export { formatSelector } from './kinds/label-selector.ts';
+export type { NamespaceSpec } from './kinds/namespace.ts';
+export type { IPReservationSpec } from './kinds/ipreservation.ts';
 export type { SecretKeyRef } from './fields.ts';

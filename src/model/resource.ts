@@ -4,6 +4,9 @@
  */
 export const API_VERSION = 'reef.dev/v1';
 export const CALICO_API_VERSION = 'projectcalico.org/v3';
+/** Kubernetes' own groups, for the Kubernetes kinds reef stores (see api-groups.ts). */
+export const K8S_NETWORKING_API_VERSION = 'networking.k8s.io/v1';
+export const K8S_CORE_API_VERSION = 'v1';
 
 export const KINDS = [
   'IPPool',
@@ -13,11 +16,16 @@ export const KINDS = [
   'WorkloadEndpoint',
   'NetworkPolicy',
   'GlobalNetworkPolicy',
+  'IPReservation',
+  /** networking.k8s.io/v1 NetworkPolicy, under its own name so it cannot collide with reef's. */
+  'KubernetesNetworkPolicy',
+  /** v1 Namespace: its labels are what namespaceSelectors match. */
+  'Namespace',
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Kinds that live in a namespace; the rest are cluster-scoped. */
-export const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set<Kind>(['WorkloadEndpoint', 'NetworkPolicy']);
+export const NAMESPACED_KINDS: ReadonlySet<Kind> = new Set<Kind>(['WorkloadEndpoint', 'NetworkPolicy', 'KubernetesNetworkPolicy']);
 
 export interface ObjectMeta {
   name: string;

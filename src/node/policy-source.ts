@@ -1,17 +1,19 @@
 /**
  * The policy agent's input from the reef datastore: watches WorkloadEndpoint,
- * NetworkPolicy, GlobalNetworkPolicy and IPPool (every backend's `watch()`
- * lists first, then streams changes, then says `synced`) and feeds a
- * PolicyAgent (or any AgentInput). The agent hears `synced` once every watch,
- * and the namespace source when there is one, has caught up.
+ * NetworkPolicy, GlobalNetworkPolicy, KubernetesNetworkPolicy, IPPool and
+ * Namespace (every backend's `watch()` lists first, then streams changes,
+ * then says `synced`) and feeds a PolicyAgent (or any AgentInput). The agent
+ * hears `synced` once every watch has caught up.
  *
- * Namespaces: reef has no Namespace kind (Kubernetes owns them). Labels of
- * namespaces come from an optional NamespaceSource (the Kubernetes API
- * backend will provide one); without it, namespaces carry only the automatic
- * name labels (`projectcalico.org/name`, `kubernetes.io/metadata.name`), so
- * namespaceSelectors on the name still work. Kubernetes NetworkPolicies are
- * not stored in reef's datastore either; the agent accepts them from the same
- * future source.
+ * Kubernetes NetworkPolicies (networking.k8s.io/v1, stored as
+ * KubernetesNetworkPolicy) go to the agent as they are, as its
+ * `KubernetesNetworkPolicy` input: the calc implements their semantics.
+ *
+ * Namespaces: the stored Namespace kind gives each namespace its labels (what
+ * namespaceSelectors match). A namespace with no stored Namespace carries only
+ * the automatic name labels (`projectcalico.org/name`,
+ * `kubernetes.io/metadata.name`). An optional NamespaceSource replaces the
+ * datastore's Namespace watch (a source that reads them elsewhere).
  *
  * Conversion from stored resources (src/model spec types) is pure and below.
  * What the calc has no notion of is handled on the safe side and logged:
@@ -30,7 +32,15 @@ import type { Datastore } from '../datastore/datastore.ts';
 import { childLogger, type Logger } from '../lib/log.ts';
 import type { Kind } from '../model/resource.ts';
 import type { Resource } from '../model/resource.ts';
-import type { EntityRule, GlobalNetworkPolicySpec, IPPoolSpec, NetworkPolicySpec, Rule, WorkloadEndpointSpec } from '../model/index.ts';
+import type {
+  EntityRule,
+  GlobalNetworkPolicySpec,
+  IPPoolSpec,
+  KubernetesNetworkPolicySpec,
+  NetworkPolicySpec,
+  Rule,
+  WorkloadEndpointSpec,
+} from '../model/index.ts';
 
 export interface Converted<T> {
   readonly value: T | undefined;
@@ -103,8 +113,17 @@ function policySpec(spec: NetworkPolicySpec | GlobalNetworkPolicySpec, where: st
   return out;
 }
 
+export function namespaceFromResource(r: Resource): NamespaceInput {
+  return { name: r.metadata.name, labels: r.metadata.labels ?? {} };
+}
+
 export function policyFromResource(r: Resource): Converted<PolicyInput> {
   const warnings: string[] = [];
+  if (r.kind === 'KubernetesNetworkPolicy') {
+    // The model keeps Kubernetes' shape, which is the calc's input shape.
+    const spec = r.spec as unknown as KubernetesNetworkPolicySpec;
+    return { value: { kind: 'KubernetesNetworkPolicy', namespace: r.metadata.namespace ?? 'default', name: r.metadata.name, spec }, warnings };
+  }
   if (r.kind === 'NetworkPolicy') {
     const ns = r.metadata.namespace ?? 'default';
     const spec = policySpec(r.spec as unknown as NetworkPolicySpec, `NetworkPolicy ${ns}/${r.metadata.name}`, warnings);
@@ -118,8 +137,12 @@ export function policyFromResource(r: Resource): Converted<PolicyInput> {
   return { value: { kind: 'GlobalNetworkPolicy', name: r.metadata.name, spec }, warnings };
 }
 
+/** The calc's key: `np:ns/name`, `knp:ns/name`, `gnp:name`. */
 export function policyKeyOf(r: Resource): string {
-  return r.kind === 'NetworkPolicy' ? `np:${r.metadata.namespace ?? 'default'}/${r.metadata.name}` : `gnp:${r.metadata.name}`;
+  const ns = r.metadata.namespace ?? 'default';
+  if (r.kind === 'NetworkPolicy') return `np:${ns}/${r.metadata.name}`;
+  if (r.kind === 'KubernetesNetworkPolicy') return `knp:${ns}/${r.metadata.name}`;
+  return `gnp:${r.metadata.name}`;
 }
 
 export interface NamespaceEvent {
@@ -139,7 +162,7 @@ export interface PolicySourceOptions {
   readonly log?: Logger;
 }
 
-const KINDS: readonly Kind[] = ['WorkloadEndpoint', 'NetworkPolicy', 'GlobalNetworkPolicy', 'IPPool'];
+const KINDS: readonly Kind[] = ['WorkloadEndpoint', 'NetworkPolicy', 'GlobalNetworkPolicy', 'KubernetesNetworkPolicy', 'IPPool'];
 
 export class PolicySource {
   private readonly opts: PolicySourceOptions;
@@ -156,8 +179,10 @@ export class PolicySource {
   start(): void {
     if (this.abort) return;
     const abort = (this.abort = new AbortController());
-    this.unsynced = new Set([...KINDS, ...(this.opts.namespaces ? ['Namespace'] : [])]);
-    this.loops = KINDS.map((k) => this.run(k, () => this.watchKind(k, abort.signal)));
+    // Namespaces come from the datastore's Namespace kind unless a source is given instead.
+    const kinds: readonly Kind[] = this.opts.namespaces ? KINDS : [...KINDS, 'Namespace'];
+    this.unsynced = new Set([...kinds, ...(this.opts.namespaces ? ['Namespace'] : [])]);
+    this.loops = kinds.map((k) => this.run(k, () => this.watchKind(k, abort.signal)));
     if (this.opts.namespaces) this.loops.push(this.run('Namespace', () => this.watchNamespaces(this.opts.namespaces!, abort.signal)));
   }
 
@@ -203,6 +228,10 @@ export class PolicySource {
         case 'IPPool':
           if (gone) agent.removePool(r.metadata.name);
           else agent.upsertPool(poolFromResource(r));
+          break;
+        case 'Namespace':
+          if (gone) agent.removeNamespace(r.metadata.name);
+          else agent.upsertNamespace(namespaceFromResource(r));
           break;
         default: {
           if (gone) {

@@ -59,10 +59,10 @@ describe('reefctl ipam against a real etcd @integration', function () {
       const r = await run(['ipam', 'show', '--show-blocks']);
       expect(r.code, r.stderr).to.equal(EXIT.ok);
       const rows = r.stdout.split('\n').map((l) => l.split(/\s+/));
-      expect(rows.find((c) => c[0] === 'ipam-a')).to.deep.equal(['ipam-a', '10.88.0.0/26', '64', '3', '2', 'false']);
-      expect(rows.find((c) => c[0] === 'ipam-b')).to.deep.equal(['ipam-b', '10.89.0.0/28', '16', '0', '0', 'false']);
+      expect(rows.find((c) => c[0] === 'ipam-a')).to.deep.equal(['ipam-a', '10.88.0.0/26', '64', '0', '3', '2', 'false']);
+      expect(rows.find((c) => c[0] === 'ipam-b')).to.deep.equal(['ipam-b', '10.89.0.0/28', '16', '0', '0', '0', 'false']);
       const blocks = rows.filter((c) => c[0]!.startsWith('10.88.'));
-      expect(blocks.map((c) => [c[2], c[4]]).sort()).to.deep.equal([['node-1', '2'], ['node-2', '1']]);
+      expect(blocks.map((c) => [c[2], c[5]]).sort()).to.deep.equal([['node-1', '2'], ['node-2', '1']]);
     });
 
     it('says who holds an address, and that a free one is free', async () => {

@@ -10,11 +10,13 @@ import {
   IpamPoolExhaustedError,
   IpamPoolInUseError,
 } from '../../ipam/errors.ts';
+import { Block } from '../../ipam/block.ts';
+import { mustParseCidr } from '../../ipam/ip.ts';
 import { MemoryIpamStore } from '../../ipam/memory-store.ts';
 import { canDeletePool } from '../../ipam/pool-usage.ts';
 import type { IpamPool } from '../../ipam/pools.ts';
 import { getKey, listPrefix, type IpamStore } from '../../ipam/store.ts';
-import { AFFINITIES_PREFIX, handleKey } from '../../ipam/records.ts';
+import { AFFINITIES_PREFIX, affinityKey, blockKey, handleKey } from '../../ipam/records.ts';
 import { BACKENDS, FakeClock, makeAllocator, POOL4, POOL6 } from './helpers.ts';
 
 /** Two blocks of 8: small enough to run out of. */
@@ -108,6 +110,114 @@ for (const backend of BACKENDS) {
         expect(err).to.be.instanceOf(IpamPoolExhaustedError);
         await clean();
       });
+    });
+
+    describe('concurrent first allocations racing for the last free block', () => {
+      /** One block of 16. */
+      const ONE: IpamPool = { name: 'one', cidr: '10.50.0.0/28', blockSize: 28 };
+
+      it('lets every allocator of the same node use the block its competitor claimed', async () => {
+        const n = 8;
+        const allocs = Array.from({ length: n }, () => makeAllocator(store, clock, {}, [ONE]).alloc);
+        const got = await Promise.allSettled(allocs.map((a, i) => a.autoAssign({ num4: 1, num6: 0, handle: `h${i}`, node: 'n1' })));
+        const failed = got.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+        expect(failed).to.deep.equal([]);
+        const ips = got.map((r) => (r as PromiseFulfilledResult<{ ipv4: string[] }>).value.ipv4[0]!);
+        expect(new Set(ips).size).to.equal(n);
+        for (const ip of ips) expect(ip).to.match(/^10\.50\.0\.\d+$/);
+        const affs = await listPrefix(store, AFFINITIES_PREFIX);
+        expect(affs.map((kv) => [kv.key.slice(AFFINITIES_PREFIX.length), JSON.parse(kv.value).state])).to.deep.equal([['n1/10.50.0.0-28', 'confirmed']]);
+        await clean();
+      });
+
+      it('fills the block from separate allocators of the same node, then reports exhaustion', async () => {
+        const allocs = Array.from({ length: 5 }, () => makeAllocator(store, clock, {}, [ONE]).alloc);
+        const got = await Promise.allSettled(
+          allocs.flatMap((a, i) => [0, 1, 2, 3].map((j) => a.autoAssign({ num4: 1, num6: 0, handle: `h${i}-${j}`, node: 'n1' }))),
+        );
+        const ok = got.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ ipv4: string[] }>).value.ipv4[0]!);
+        const failed = got.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as Error);
+        expect(ok.length).to.equal(16);
+        expect(new Set(ok).size).to.equal(16);
+        expect(failed.length).to.equal(4);
+        for (const e of failed) expect(e).to.be.instanceOf(IpamPoolExhaustedError);
+        await clean();
+      });
+
+      /** Steps 1 (pending affinity) and 2-3 (block, confirmed) of a claim by another allocator of n1, done by hand. */
+      const ONE_CIDR = mustParseCidr(ONE.cidr);
+      const pendingRecord = (state: string, since: number) => JSON.stringify({ v: 1, state, node: 'n1', block: '10.50.0.0-28', since });
+      async function writePending(since: number): Promise<number> {
+        const r = await store.txn([{ key: affinityKey('n1', ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: affinityKey('n1', ONE_CIDR), value: pendingRecord('pending', since) }]);
+        expect(r.succeeded).to.equal(true);
+        return r.revision;
+      }
+      async function finishClaim(): Promise<void> {
+        const b = Block.create(ONE_CIDR, { affinity: 'n1' });
+        const r = await store.txn([{ key: blockKey(ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: blockKey(ONE_CIDR), value: b.encode() }, { op: 'put', key: affinityKey('n1', ONE_CIDR), value: pendingRecord('confirmed', clock.now()) }]);
+        expect(r.succeeded).to.equal(true);
+      }
+
+      it("waits for its own node's claim in flight instead of reporting exhaustion, then allocates from that block", async () => {
+        await setIpamConfig(store, { strictAffinity: true });
+        const { alloc } = makeAllocator(store, clock, {}, [ONE]);
+        await writePending(clock.now());
+        const done = alloc.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' });
+        await new Promise((r) => setTimeout(r, 20));
+        await finishClaim();
+        expect((await done).ipv4).to.deep.equal(['10.50.0.0']);
+        await clean();
+      });
+
+      it('never allocates from a pending claim of its own node, and waits on it only briefly', async () => {
+        await setIpamConfig(store, { strictAffinity: true });
+        const { alloc } = makeAllocator(store, clock, {}, [ONE]);
+        await writePending(clock.now());
+        // The block exists with n1's affinity, but its affinity key was never confirmed (a claimer that died after step 2).
+        const b = Block.create(ONE_CIDR, { affinity: 'n1' });
+        await store.txn([{ key: blockKey(ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: blockKey(ONE_CIDR), value: b.encode() }]);
+        const t0 = Date.now();
+        const err = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' }).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(IpamPoolExhaustedError);
+        expect(Date.now() - t0).to.be.below(5_000);
+        expect(await getKey(store, handleKey('h'))).to.equal(undefined);
+        // An old pending affinity (a crash GC will resolve) is not waited on at all.
+        clock.advance(60_000);
+        const { alloc: fresh, counter } = makeAllocator(store, clock, {}, [ONE]);
+        expect(await fresh.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' }).catch((e: unknown) => e)).to.be.instanceOf(IpamPoolExhaustedError);
+        expect(counter.total).to.be.at.most(3);
+      });
+
+      for (const strict of [false, true]) {
+        it(`between two nodes: the loser ${strict ? 'fails as exhausted under strictAffinity' : 'borrows from the winner'}`, async () => {
+          /** Two blocks of 8; n0 fills the first, n1 and n2 race for the second. */
+          await setIpamConfig(store, { strictAffinity: strict });
+          const { alloc: filler } = makeAllocator(store, clock, {}, [TINY]);
+          await filler.autoAssign({ num4: 8, num6: 0, handle: 'fill', node: 'n0' });
+          const racers = ['n1', 'n2', 'n1', 'n2'].map((node, i) => ({ node, handle: `r${i}`, alloc: makeAllocator(store, clock, {}, [TINY]).alloc }));
+          const got = await Promise.allSettled(racers.map((r) => r.alloc.autoAssign({ num4: 1, num6: 0, handle: r.handle, node: r.node })));
+          const blocks = await listPrefix(store, AFFINITIES_PREFIX);
+          const confirmed = blocks.filter((kv) => JSON.parse(kv.value).state === 'confirmed').map((kv) => kv.key.slice(AFFINITIES_PREFIX.length));
+          expect(confirmed).to.have.length(2);
+          expect(confirmed).to.include('n0/10.20.0.0-29');
+          const winner = confirmed.find((k) => !k.startsWith('n0/'))!.split('/')[0]!;
+          racers.forEach((r, i) => {
+            const res = got[i]!;
+            if (r.node === winner || !strict) {
+              expect(res.status, `${r.node} ${r.handle}: ${String((res as PromiseRejectedResult).reason)}`).to.equal('fulfilled');
+              expect((res as PromiseFulfilledResult<{ ipv4: string[] }>).value.ipv4[0]).to.match(/^10\.20\.0\.(8|9|1[0-5])$/);
+            } else {
+              expect(res.status).to.equal('rejected');
+              const err = (res as PromiseRejectedResult).reason as IpamPoolExhaustedError;
+              expect(err).to.be.instanceOf(IpamPoolExhaustedError);
+              expect(err.details).to.include({ node: r.node, family: 4 });
+            }
+          });
+          const ips = got.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ ipv4: string[] }>).value.ipv4[0]!);
+          expect(new Set(ips).size).to.equal(ips.length);
+          await clean();
+        });
+      }
     });
 
     describe('maxBlocksPerHost', () => {

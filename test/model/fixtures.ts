@@ -2,7 +2,7 @@
  * One valid document per kind, as an operator would write it (short forms,
  * defaults left out), plus `variant` to derive invalid documents from them.
  */
-import type { Kind } from '../../src/model/index.ts';
+import { canonicalApiVersion, documentKindOf, KUBERNETES_KINDS, type Kind } from '../../src/model/index.ts';
 
 export const CALICO = 'projectcalico.org/v3';
 export const REEF = 'reef.dev/v1';
@@ -68,10 +68,36 @@ const SPECS: Record<Kind, { metadata: Doc; spec: Doc }> = {
       ],
     },
   },
+  KubernetesNetworkPolicy: {
+    metadata: { name: 'allow-frontend' },
+    spec: {
+      podSelector: { matchLabels: { app: 'web' } },
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { team: 'shop' } }, podSelector: { matchExpressions: [{ key: 'role', operator: 'In', values: ['frontend'] }] } },
+            { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } },
+          ],
+          ports: [{ port: 80 }, { protocol: 'UDP', port: 5000, endPort: 5100 }, { port: 'http' }],
+        },
+      ],
+      egress: [{ to: [{ namespaceSelector: {} }], ports: [{ protocol: 'UDP', port: 53 }] }],
+    },
+  },
+  Namespace: {
+    metadata: { name: 'shop', labels: { team: 'shop', 'kubernetes.io/metadata.name': 'shop' } },
+    spec: {},
+  },
+  IPReservation: {
+    metadata: { name: 'ops-reserved' },
+    spec: { reservedCIDRs: ['10.244.0.0/28', 'fd00:10:244::10', '10.244.5.7'] },
+  },
 };
 
+/** Kubernetes' own kinds have one apiVersion and their Kubernetes kind; `apiVersion` only picks among reef's. */
 export function validDoc(kind: Kind, apiVersion = CALICO): Doc {
   const s = structuredClone(SPECS[kind]);
+  if (KUBERNETES_KINDS.has(kind)) return { apiVersion: canonicalApiVersion(kind), kind: documentKindOf(kind), metadata: s.metadata, spec: s.spec };
   return { apiVersion, kind, metadata: s.metadata, spec: s.spec };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ENV_NAMES } from '../../src/node/config.ts';
 import { KINDS } from '../../src/model/resource.ts';
+import { KUBERNETES_KINDS } from '../../src/model/api-groups.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 type Doc = { apiVersion: string; kind: string; metadata: { name: string }; spec?: Record<string, unknown>; data?: Record<string, string> };
@@ -78,10 +79,13 @@ describe('manifests', () => {
     expect(conf.plugins[0]!.ipam).to.include({ type: 'reef-ipam' });
   });
 
-  it('define a CRD under reef.dev/v1 for every kind of the model', () => {
+  // Kubernetes' own kinds (networking.k8s.io/v1 NetworkPolicy, v1 Namespace) are served by the
+  // Kubernetes API itself: a reef CRD for them would shadow nothing and confuse everyone.
+  it('define a CRD under reef.dev/v1 for every kind of the model except Kubernetes\' own', () => {
     const crds = all.filter((d) => d.kind === 'CustomResourceDefinition');
     const byKind = new Map(crds.map((d) => [(d.spec as { names: { kind: string } }).names.kind, d]));
-    expect([...byKind.keys()].sort()).to.deep.equal([...KINDS].sort());
+    expect([...KUBERNETES_KINDS].sort(), 'the kinds without a CRD').to.deep.equal(['KubernetesNetworkPolicy', 'Namespace']);
+    expect([...byKind.keys()].sort()).to.deep.equal(KINDS.filter((k) => !KUBERNETES_KINDS.has(k)).sort());
     for (const d of crds) {
       const s = d.spec as { group: string; names: { plural: string }; versions: { name: string; served: boolean; storage: boolean }[] };
       expect(d.metadata.name).to.equal(`${s.names.plural}.reef.dev`);

@@ -4,7 +4,7 @@
  * deletes none, unless --skip-not-found says missing is fine.
  */
 import type { Command } from 'commander';
-import { DEFAULT_NAMESPACE, describeKey, NAMESPACED_KINDS, resolveKind, type ResourceKey } from '../../model/index.ts';
+import { DEFAULT_NAMESPACE, describeKey, NAMESPACED_KINDS, resolveKind, routeDocument, type ResourceKey } from '../../model/index.ts';
 import type { CommandModule, Services } from '../command.ts';
 import { collect } from '../command.ts';
 import { describeDocument, readDocuments, type SourceDocument } from '../documents.ts';
@@ -95,7 +95,8 @@ function fromDocuments(docs: SourceDocument[], namespace: string | undefined): D
   for (const doc of docs) {
     const body = (typeof doc.body === 'object' && doc.body !== null ? doc.body : {}) as Record<string, unknown>;
     const meta = (typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}) as Record<string, unknown>;
-    const kind = typeof body.kind === 'string' ? resolveKind(body.kind) : undefined;
+    // By (apiVersion, kind) first, so networking.k8s.io/v1 NetworkPolicy is Kubernetes', not reef's.
+    const kind = routeDocument(body.apiVersion, body.kind) ?? (typeof body.kind === 'string' ? resolveKind(body.kind) : undefined);
     if (kind === undefined) {
       problems.push(`${describeDocument(doc)}: kind: ${body.kind === undefined ? 'is required' : `unknown kind "${String(body.kind)}"`}`);
       continue;

@@ -4,7 +4,7 @@
  * otherwise, as calicoctl does.
  */
 import type { Command } from 'commander';
-import { API_VERSION, DEFAULT_NAMESPACE, describeKey, NAMESPACED_KINDS, type Kind, type Resource, type ResourceKey } from '../../model/index.ts';
+import { API_VERSION, DEFAULT_NAMESPACE, describeKey, NAMESPACED_KINDS, toDocument, type Kind, type Resource, type ResourceKey } from '../../model/index.ts';
 import type { CommandModule, Services } from '../command.ts';
 import { CliError, EXIT } from '../errors.ts';
 import { isOutputFormat, OUTPUT_FORMATS, render, type OutputFormat } from '../output.ts';
@@ -58,7 +58,7 @@ export const getCommand: CommandModule = {
             );
           }
           // Several kinds in JSON: one List, since concatenated JSON objects are not one document.
-          if (format === 'json' && outputs.length > 1) ctx.out(`${JSON.stringify({ apiVersion: API_VERSION, kind: 'List', items: everything }, null, 2)}\n`);
+          if (format === 'json' && outputs.length > 1) ctx.out(`${JSON.stringify({ apiVersion: API_VERSION, kind: 'List', items: everything.map(toDocument) }, null, 2)}\n`);
           else ctx.out(joinOutputs(outputs, format as OutputFormat));
           if (missing.length > 0) throw new CliError(missing);
           return EXIT.ok;

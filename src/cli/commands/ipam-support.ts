@@ -14,10 +14,11 @@ import type { Resource } from '../../model/resource.ts';
 import type { AllocationAttrs } from '../../../ipam/block.ts';
 import { IpamStoreUnavailableError, IpamCasRetriesExhaustedError } from '../../../ipam/errors.ts';
 import type { IpamPool } from '../../../ipam/pools.ts';
+import { parseReservations, type ParsedReservation } from '../../../ipam/reservations.ts';
 import type { IpamSnapshot } from '../../../ipam/snapshot.ts';
 import type { IpamStore } from '../../../ipam/store.ts';
 import { GATEWAY_HANDLE_PREFIX, isGatewayHandle } from '../../cni/gateway.ts';
-import { listPools, openIpamStore } from '../../cni/ipam-wiring.ts';
+import { listPools, listReservations, openIpamStore } from '../../cni/ipam-wiring.ts';
 import { DEFAULT_CONFIG_FILE } from '../connect.ts';
 import { deadline, DEFAULT_TIMEOUT_MS, type Context } from '../context.ts';
 import { CliError, EXIT, UnreachableError } from '../errors.ts';
@@ -25,6 +26,8 @@ import { CliError, EXIT, UnreachableError } from '../errors.ts';
 export interface IpamSession {
   store: IpamStore;
   pools(): Promise<IpamPool[]>;
+  /** The IPReservations' CIDRs, named by reservation. */
+  reservations(): Promise<ParsedReservation[]>;
   signal: AbortSignal;
 }
 
@@ -45,7 +48,8 @@ export async function withIpam<T>(ctx: Context, fn: (s: IpamSession) => Promise<
   const ac = new AbortController();
   const store = await ctx.store();
   try {
-    const work = fn({ store: ipam.store, pools: () => listPools(store), signal: ac.signal });
+    const reservations = async () => parseReservations(await listReservations(store));
+    const work = fn({ store: ipam.store, pools: () => listPools(store), reservations, signal: ac.signal });
     return await deadline(work, ms, () => {
       ac.abort(new UnreachableError(conn.where));
       throw new UnreachableError(conn.where);

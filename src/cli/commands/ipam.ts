@@ -2,7 +2,7 @@
  * `reefctl ipam show|check|release|configure`, shaped like calicoctl's:
  *
  *   ipam show [--show-blocks] [--ip ADDR] [--show-configuration] [-o json|yaml]
- *   ipam check [--show-all-ips]        exit 1 when any problem is found
+ *   ipam check [--show-all-ips]        exit 1 when any problem is found (findings do not count)
  *   ipam release --ip ADDR... | --handle ID
  *   ipam configure [--strictaffinity=true|false] [--max-blocks-per-host N] [--auto-allocate-blocks=true|false]
  */
@@ -41,6 +41,7 @@ export const ipamCommands: CommandModule = {
               ...(flags.showBlocks ? { showBlocks: true } : {}),
               ...(flags.ip !== undefined ? { ip: flags.ip } : {}),
               ...(flags.showConfiguration ? { showConfiguration: true } : {}),
+              reservations: await s.reservations(),
               signal: s.signal,
             }),
           );
@@ -59,7 +60,8 @@ export const ipamCommands: CommandModule = {
           const { report, ips } = await withIpam(ctx, async (s) => {
             const snap = await loadSnapshot(s.store, s.signal);
             const isInUse = inUsePredicate(endpoints, snap);
-            const report = await checkIpam(s.store, { now: Date.now(), pendingGraceMs: PENDING_GRACE_MS, isInUse, signal: s.signal });
+            const reservations = await s.reservations();
+            const report = await checkIpam(s.store, { now: Date.now(), pendingGraceMs: PENDING_GRACE_MS, isInUse, reservations, signal: s.signal });
             const ips = flags.showAllIps ? snap.blocks.flatMap((b) => [...b.block.allocations()]) : [];
             return { report, ips };
           });
@@ -68,6 +70,7 @@ export const ipamCommands: CommandModule = {
             ctx.out(`${a.address} handle ${a.attrs.handle} node ${a.attrs.node ?? '-'}${where}`);
           }
           for (const p of report.problems) ctx.out(`${p.kind}: ${p.message}`);
+          for (const f of report.findings) ctx.out(`finding (${f.kind}): ${f.message}`);
           const n = report.problems.length;
           ctx.out(
             `checked ${report.blocks} blocks, ${report.allocations} allocations, ${report.handles} handles, ${report.affinities} affinities: ` +

@@ -101,5 +101,26 @@ describe('reef-bgp config', () => {
         ['10.77.1.2', 65002, true, 'none'],
       ]);
     });
+
+    it('builds the bench config without the schema, equal to what parseConfig makes of the same settings', () => {
+      const f = join(dir, 'peers.json');
+      for (const [kernel, exp, listen] of [[1, 0, '10.77.0.1'], [0, 1, undefined]] as const) {
+        writeFileSync(f, JSON.stringify({ local_as: 65000, router_id: '10.77.0.1', ...(listen ? { listen } : {}), port: 179, peers: [{ ip: '10.77.1.1', as: 65001 }], kernel, export: exp, expected_prefixes: 2000 }));
+        const viaSchema = parseConfig({
+          asNumber: 65000,
+          routerId: '10.77.0.1',
+          listen: { ...(listen ? { address: listen } : {}), port: 179 },
+          kernel: { enabled: kernel === 1 },
+          peers: [{ address: '10.77.1.1', asNumber: 65001, passive: true, holdTime: 240, ...(exp ? {} : { export: 'none' }) }],
+          status: { socket: join(dir, 'reef-bgp.sock') },
+          expectedPrefixes: 2000,
+        });
+        expect(benchConfig(f, dir)).to.deep.equal(viaSchema);
+      }
+      writeFileSync(f, JSON.stringify({ local_as: 0, router_id: '10.77.0.1', peers: [] }));
+      expect(() => benchConfig(f, dir)).to.throw(ConfigError, /local_as: 0 is out of range/);
+      writeFileSync(f, JSON.stringify({ local_as: 65000, router_id: '10.77.0.1', peers: [{ ip: '10.77.1.1', as: 65001 }, { ip: '10.77.1.1', as: 65002 }] }));
+      expect(() => benchConfig(f, dir)).to.throw(ConfigError, /peers\[1\]\.ip/);
+    });
   });
 });

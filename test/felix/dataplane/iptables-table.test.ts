@@ -15,7 +15,7 @@ const installedA = [
   ':reef-a - [0:0]',
   `-A FORWARD -m comment --comment "reef:${jump[0]!.hash}" -j reef-a`,
   '-A FORWARD -s 198.51.100.0/24 -m comment --comment "foreign" -j ACCEPT',
-  ...chainA.rules.map((r) => `-A reef-a ${r.args.join(' ').replace(/reef:(\S+)/, '"reef:$1"')}`),
+  ...chainA.rules.map((r) => `-A reef-a ${r.text.replace(/reef:(\S+)/, '"reef:$1"')}`),
 ];
 
 describe('felix/dataplane iptables table', () => {
@@ -73,7 +73,7 @@ describe('felix/dataplane iptables table', () => {
 
     it('deletes stale reef chains after flushing them all, and rewrites a tampered chain', async () => {
       const r = new FakeRunner();
-      r.outputs.set('iptables-save', saveWith([...installedA.slice(0, 3), `-A reef-a ${chainA.rules[1]!.args.join(' ')}`, ':reef-old - [0:0]', '-A reef-old -j reef-a']));
+      r.outputs.set('iptables-save', saveWith([...installedA.slice(0, 3), `-A reef-a ${chainA.rules[1]!.text}`, ':reef-old - [0:0]', '-A reef-old -j reef-a']));
       const t = new IptablesTable({ runner: r, family: 4, table: 'filter' });
       t.setChain(chainA);
       await t.markForResync();
