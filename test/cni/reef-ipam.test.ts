@@ -14,6 +14,7 @@ const POOLS = [
   { name: 'cni-v4', cidr: '10.77.0.0/26', blockSize: 28 },
   { name: 'cni-v6', cidr: 'fd00:77::/120', blockSize: 124 },
   { name: 'tiny', cidr: '10.78.0.0/31', blockSize: 31 },
+  { name: 'single', cidr: '10.79.0.0/28', blockSize: 28 },
 ];
 
 describe('reef-ipam run as a CNI plugin @integration', function () {
@@ -132,6 +133,21 @@ describe('reef-ipam run as a CNI plugin @integration', function () {
       const nodeB = snap.blocks.filter((b) => b.block.affinity === 'node-b');
       expect(nodeB.length).to.be.greaterThan(0);
       for (const b of nodeB) expect(b.block.inUse, b.name).to.equal(0);
+    });
+  });
+
+  describe('concurrent ADDs on a fresh node, with a pool of one block', () => {
+    it('all succeed from the block one of them claimed, with distinct addresses', async () => {
+      const single = conf({ nodename: 'node-c', ipv4_pools: ['single'] });
+      const ids = Array.from({ length: 8 }, () => cid());
+      const results = await Promise.all(ids.map((id) => add(id, single)));
+      for (const r of results) ok(r);
+      const ips = results.map((r) => ipsOf(r)[0]!.address);
+      expect(new Set(ips).size).to.equal(ids.length);
+      for (const ip of ips) expect(ip).to.match(/^10\.79\.0\.\d+\/28$/);
+      const snap = await snapshot();
+      expect(snap.blocks.filter((b) => b.name === '10.79.0.0-28').map((b) => b.block.affinity)).to.deep.equal(['node-c']);
+      for (const id of ids) ok(await del(id, single));
     });
   });
 

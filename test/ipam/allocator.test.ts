@@ -144,27 +144,25 @@ for (const backend of BACKENDS) {
         await clean();
       });
 
-      /** Steps 1 (pending affinity) and 2-3 (block, confirmed) of a claim by another allocator of n1, done by hand. */
+      /** A claim of n1's by another allocator, done by hand: steps 1 (pending affinity) and 2 (block), then 3 (confirm). */
       const ONE_CIDR = mustParseCidr(ONE.cidr);
-      const pendingRecord = (state: string, since: number) => JSON.stringify({ v: 1, state, node: 'n1', block: '10.50.0.0-28', since });
-      async function writePending(since: number): Promise<number> {
-        const r = await store.txn([{ key: affinityKey('n1', ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: affinityKey('n1', ONE_CIDR), value: pendingRecord('pending', since) }]);
-        expect(r.succeeded).to.equal(true);
-        return r.revision;
-      }
-      async function finishClaim(): Promise<void> {
-        const b = Block.create(ONE_CIDR, { affinity: 'n1' });
-        const r = await store.txn([{ key: blockKey(ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: blockKey(ONE_CIDR), value: b.encode() }, { op: 'put', key: affinityKey('n1', ONE_CIDR), value: pendingRecord('confirmed', clock.now()) }]);
-        expect(r.succeeded).to.equal(true);
+      const affinity = (state: string, since: number) => JSON.stringify({ v: 1, state, node: 'n1', block: '10.50.0.0-28', since });
+      async function claimUnconfirmed(since: number): Promise<number> {
+        const aKey = affinityKey('n1', ONE_CIDR);
+        const p = await store.txn([{ key: aKey, modRevision: 0 }], [{ op: 'put', key: aKey, value: affinity('pending', since) }]);
+        const b = await store.txn([{ key: blockKey(ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: blockKey(ONE_CIDR), value: Block.create(ONE_CIDR, { affinity: 'n1' }).encode() }]);
+        expect([p.succeeded, b.succeeded]).to.deep.equal([true, true]);
+        return p.revision;
       }
 
       it("waits for its own node's claim in flight instead of reporting exhaustion, then allocates from that block", async () => {
         await setIpamConfig(store, { strictAffinity: true });
         const { alloc } = makeAllocator(store, clock, {}, [ONE]);
-        await writePending(clock.now());
+        const pendingRev = await claimUnconfirmed(clock.now());
         const done = alloc.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' });
         await new Promise((r) => setTimeout(r, 20));
-        await finishClaim();
+        const aKey = affinityKey('n1', ONE_CIDR);
+        expect((await store.txn([{ key: aKey, modRevision: pendingRev }], [{ op: 'put', key: aKey, value: affinity('confirmed', clock.now()) }])).succeeded).to.equal(true);
         expect((await done).ipv4).to.deep.equal(['10.50.0.0']);
         await clean();
       });
@@ -172,16 +170,14 @@ for (const backend of BACKENDS) {
       it('never allocates from a pending claim of its own node, and waits on it only briefly', async () => {
         await setIpamConfig(store, { strictAffinity: true });
         const { alloc } = makeAllocator(store, clock, {}, [ONE]);
-        await writePending(clock.now());
-        // The block exists with n1's affinity, but its affinity key was never confirmed (a claimer that died after step 2).
-        const b = Block.create(ONE_CIDR, { affinity: 'n1' });
-        await store.txn([{ key: blockKey(ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: blockKey(ONE_CIDR), value: b.encode() }]);
+        // Never confirmed: a claimer that died after creating the block (GC confirms it after its grace period).
+        await claimUnconfirmed(clock.now());
         const t0 = Date.now();
         const err = await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' }).catch((e: unknown) => e);
         expect(err).to.be.instanceOf(IpamPoolExhaustedError);
         expect(Date.now() - t0).to.be.below(5_000);
         expect(await getKey(store, handleKey('h'))).to.equal(undefined);
-        // An old pending affinity (a crash GC will resolve) is not waited on at all.
+        // An old pending affinity is not waited on at all.
         clock.advance(60_000);
         const { alloc: fresh, counter } = makeAllocator(store, clock, {}, [ONE]);
         expect(await fresh.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' }).catch((e: unknown) => e)).to.be.instanceOf(IpamPoolExhaustedError);
