@@ -34,8 +34,12 @@ export interface SessionConfig {
   readonly families?: readonly Family[];
   /** The peer must announce these or the OPEN is refused with Unsupported Capability. */
   readonly requiredCapabilities?: readonly RequiredCapability[];
-  /** Announce RFC 4724 graceful restart with this restart time (seconds). */
-  readonly gracefulRestart?: { readonly restartTime: number; readonly forwardingPreserved: boolean };
+  /**
+   * Announce RFC 4724 graceful restart with this restart time (seconds).
+   * `restarting` is asked each time an OPEN is built: true sets the Restart
+   * State (R) bit, for the OPENs a speaker sends after its own restart.
+   */
+  readonly gracefulRestart?: { readonly restartTime: number; readonly forwardingPreserved: boolean; readonly restarting?: () => boolean };
   /** Back-off for a flapping peer: first IdleHold seconds, ceiling, and how long Established must last to forget failures. */
   readonly idleHoldTime?: number;
   readonly maxIdleHoldTime?: number;

@@ -203,7 +203,8 @@ export class Connection {
 
   private unexpected(f: Frame, subcode: number): void {
     const names = ['', 'OPEN', 'UPDATE', 'NOTIFICATION', 'KEEPALIVE', 'ROUTE-REFRESH'];
-    this.fail(NOTIFICATION_CODE.FSM_ERROR, subcode, Buffer.alloc(0), `${names[f.type]} is not expected in ${this.state}`);
+    // RFC 6608 4: the data is the type of the unexpected message, one octet.
+    this.fail(NOTIFICATION_CODE.FSM_ERROR, subcode, Buffer.from([f.type]), `${names[f.type]} is not expected in ${this.state}`);
   }
 }
 

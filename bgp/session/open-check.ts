@@ -40,7 +40,7 @@ export function buildOpen(c: ResolvedSessionConfig): OpenMessage {
   if (c.gracefulRestart !== undefined) {
     capabilities.push({
       kind: 'graceful-restart',
-      restarting: false,
+      restarting: c.gracefulRestart.restarting?.() === true,
       notification: false,
       restartTime: c.gracefulRestart.restartTime,
       families: c.families.map((f) => ({ ...f, forwardingPreserved: c.gracefulRestart!.forwardingPreserved })),

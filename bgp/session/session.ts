@@ -44,7 +44,8 @@ export class Session extends EventEmitter<SessionEvents> implements ConnectionHo
   private readonly dialer: Dialer | undefined;
   private readonly random: () => number;
   private readonly log: Logger;
-  private readonly localOpen: OpenMessage;
+  /** Rebuilt for each connection: the Restart State bit follows the speaker's own restart. */
+  private localOpen: OpenMessage;
   private readonly backoff: Backoff;
 
   private _state: SessionState = SESSION_STATE.IDLE;
@@ -241,6 +242,7 @@ export class Session extends EventEmitter<SessionEvents> implements ConnectionHo
   private open(t: Transport, dir: Direction): void {
     const c = new Connection(this, t, dir);
     this.conns[dir] = c;
+    this.localOpen = buildOpen(this.config);
     c.enterOpenSent(this.localOpen);
   }
 

@@ -65,6 +65,23 @@ describe('the prefix table', () => {
   });
 });
 
+describe('the prefix table sized after another', () => {
+  it('starts a /16 block at the size the hint gives and stays a correct map', () => {
+    const rib = new PrefixTable<number>();
+    for (let i = 0; i < 256; i++) rib.set(v4Key(((100 << 24) | (i << 8)) >>> 0, 24), i);
+    expect(rib.blockCapacity((100 << 8) | 0)).to.equal(512);
+    const fib = new PrefixTable<number>(16, (hi) => rib.blockCapacity(hi));
+    fib.set(v4Key((100 << 24) >>> 0, 24), 7);
+    expect(fib.blockCapacity((100 << 8) | 0)).to.equal(512);
+    fib.set(v4Key(((101 << 24) | (1 << 16)) >>> 0, 24), 8);
+    expect(fib.blockCapacity((101 << 8) | 1)).to.equal(8);
+    for (let i = 1; i < 256; i++) fib.set(v4Key(((100 << 24) | (i << 8)) >>> 0, 24), i);
+    expect(fib.size).to.equal(257);
+    expect(fib.get(v4Key(((100 << 24) | (200 << 8)) >>> 0, 24))).to.equal(200);
+    expect(fib.get(v4Key((100 << 24) >>> 0, 24))).to.equal(7);
+  });
+});
+
 describe('prefix keys', () => {
   const cases = ['0.0.0.0/0', '10.0.0.0/8', '255.255.255.255/32', '::/0', '2001:db8::/32', '2001:db8:0:1::/64', 'fe80::1:0:0:1/128'];
   for (const c of cases) {

@@ -68,6 +68,7 @@ export class FuzzFixture {
   #baseline = '';
   #baselineAttrSets = 0;
   #sentinel = 0;
+  #current: RawPeer | undefined;
   readonly #onCrash = (e: unknown): void => {
     this.crashes.push(e);
   };
@@ -98,6 +99,12 @@ export class FuzzFixture {
     await this.speaker?.stop();
   }
 
+  /** After a failed case: the fuzz session must not outlive it. */
+  async cleanup(): Promise<void> {
+    await this.#current?.destroy();
+    this.#current = undefined;
+  }
+
   routesFrom(address: string): RouteInfo[] {
     return [...this.speaker.routes('ipv4'), ...this.speaker.routes('ipv6')].filter((r) => r.peer === address);
   }
@@ -110,6 +117,7 @@ export class FuzzFixture {
   async fuzzSession(): Promise<RawPeer> {
     await until('the previous fuzz session to be gone', () => ['Idle', 'Active'].includes(this.peerState(FUZZ.address)));
     const c = await RawPeer.connect({ host: SPEAKER.address, port: this.speaker.port, localAddress: FUZZ.address, asn: FUZZ.asn, routerId: FUZZ.routerId });
+    this.#current = c;
     await c.handshake();
     c.send(announce(FUZZ_ROUTES.slice(0, 2), attrsOf(FUZZ.asn, '10.0.0.3')));
     c.send(announce(FUZZ_ROUTES.slice(2), attrsOf(FUZZ.asn, '10.0.0.3', { med: 7 })));

@@ -131,6 +131,7 @@ describe('a running speaker under malformed input', function () {
   const f = new FuzzFixture();
   before(() => f.start());
   after(() => f.stop());
+  afterEach(() => f.cleanup());
 
   describe('answers each malformed message with the RFC’s NOTIFICATION and closes', () => {
     for (const c of resets) {
@@ -177,6 +178,15 @@ describe('a running speaker under malformed input', function () {
       .filter((b): b is Buffer => b !== null);
 
     type Mutation = (b: Buffer) => Buffer;
+    /** A mutation that cannot find its field in what earlier ones left (a cut header, say) leaves the bytes alone. */
+    const safely = (m: Mutation, b: Buffer): Buffer => {
+      try {
+        return m(b);
+      } catch (e) {
+        if (e instanceof RangeError) return b;
+        throw e;
+      }
+    };
     const flip = fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })).map(([i, bit]): Mutation => (b) => {
       const c = Buffer.from(b);
       const at = 16 + (i % (c.length - 16)); // past the marker, mostly: marker flips are one table case
@@ -230,7 +240,7 @@ describe('a running speaker under malformed input', function () {
       const body = updateBody(b.subarray(21, 21 + wd), Buffer.concat(attrs), b.subarray(aEnd));
       return body.length + 19 <= 4096 ? message(2, body) : b;
     });
-    const mutated = fc.tuple(seed, fc.array(fc.oneof({ weight: 4, arbitrary: flip }, { weight: 2, arbitrary: lengthEdit }, { weight: 2, arbitrary: shuffle }, { weight: 1, arbitrary: truncate }, { weight: 1, arbitrary: cut }), { minLength: 1, maxLength: 4 })).map(([b, ms]) => ms.reduce((x, m) => m(x), b));
+    const mutated = fc.tuple(seed, fc.array(fc.oneof({ weight: 4, arbitrary: flip }, { weight: 2, arbitrary: lengthEdit }, { weight: 2, arbitrary: shuffle }, { weight: 1, arbitrary: truncate }, { weight: 1, arbitrary: cut }), { minLength: 1, maxLength: 4 })).map(([b, ms]) => ms.reduce((x, m) => safely(m, x), b));
     /** A well-formed header of any type and length around a random body. */
     const random = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.uint8Array({ maxLength: 120 }), fc.option(fc.integer({ min: 0, max: 0xffff }), { freq: 4 })).map(([type, body, len]) => message(type, Buffer.from(body), len ?? undefined));
 
@@ -248,11 +258,11 @@ describe('a running speaker under malformed input', function () {
       });
 
     it('mutated UPDATEs (bit flips, truncations, length edits, attribute shuffles)', async () => {
-      await fc.assert(property(mutated), { numRuns: 250 });
+      await fc.assert(property(mutated), { numRuns: 600 });
     });
 
     it('random messages', async () => {
-      await fc.assert(property(random), { numRuns: 120 });
+      await fc.assert(property(random), { numRuns: 300 });
     });
   });
 });
