@@ -4,23 +4,15 @@
  * of range 1-4294967295`), so an operator fixes the file from one line.
  * Relationships between fields (duplicate peers, route-reflector clients that
  * are not iBGP) are checked after the shapes, with the same kind of message.
+ * reef-bgp loads this module only to read a config file (bgp/config-base.ts
+ * has what the --bench-config path needs, without zod).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ReefError } from '../src/lib/errors.ts';
+import { ConfigError, isIpv4, isIpv6 } from './config-base.ts';
 import { parsePrefix } from './rib/prefix-key.ts';
-import type { OriginatedPrefix, PeerConfig, SpeakerOptions } from './speaker/types.ts';
 
-export class ConfigError extends ReefError {
-  constructor(field: string, message: string) {
-    super('BGP_CONFIG_INVALID', field === '' ? message : `${field}: ${message}`, { field });
-  }
-}
-
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-export const isIpv4 = (s: string): boolean => V4.test(s) && s.split('.').every((x) => Number(x) <= 255);
-export const isIpv6 = (s: string): boolean => s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s) && (s.match(/::/g) ?? []).length <= 1;
+export { ConfigError, isIpv4, isIpv6, benchConfig, speakerOptionsFrom, peersFrom, originatedFrom } from './config-base.ts';
 
 const int = (lo: number, hi: number) =>
   z.number({ error: (i) => (i.input === undefined ? 'is required' : `${JSON.stringify(i.input)} is not a number`) }).refine((n) => Number.isInteger(n) && n >= lo && n <= hi, {
@@ -160,45 +152,4 @@ export async function loadConfigFile(path: string): Promise<ReefBgpConfig> {
     throw new ConfigError('', `${path}: ${(e as Error).message.split('\n')[0]}`);
   }
   return parseConfig(doc);
-}
-
-/** The bgp-ingest kit's peers.json: passive eBGP peers, import all, export none unless export=1. */
-export function benchConfig(path: string, workdir = process.env.BENCH_WORKDIR ?? dirname(path)): ReefBgpConfig {
-  let j: { local_as: number; router_id: string; listen?: string; port?: number; peers: { ip: string; as: number }[]; kernel?: unknown; export?: unknown; expected_prefixes?: number };
-  try {
-    j = JSON.parse(readFileSync(path, 'utf8')) as typeof j;
-  } catch (e) {
-    throw new ConfigError('', `cannot read bench config ${path}: ${(e as Error).message}`);
-  }
-  const on = (v: unknown): boolean => v === true || v === 1 || v === '1';
-  return parseConfig({
-    asNumber: j.local_as,
-    routerId: j.router_id,
-    listen: { ...(j.listen ? { address: j.listen } : {}), port: j.port ?? 179 },
-    kernel: { enabled: on(j.kernel) },
-    peers: (j.peers ?? []).map((p) => ({ address: p.ip, asNumber: p.as, passive: true, holdTime: 240, ...(on(j.export) ? {} : { export: 'none' }) })),
-    status: { socket: join(workdir, 'reef-bgp.sock') },
-    ...(j.expected_prefixes ? { expectedPrefixes: j.expected_prefixes } : {}),
-  });
-}
-
-export function speakerOptionsFrom(c: ReefBgpConfig): SpeakerOptions {
-  return {
-    asNumber: c.asNumber,
-    routerId: c.routerId,
-    listen: { ...(c.listen.address !== undefined ? { address: c.listen.address } : {}), port: c.listen.port },
-    ...(c.clusterId !== undefined ? { clusterId: c.clusterId } : {}),
-    multipath: c.multipath,
-    kernel: c.kernel,
-    gracefulRestart: c.gracefulRestart,
-    ...(c.expectedPrefixes !== undefined ? { expectedPrefixes: c.expectedPrefixes } : {}),
-  };
-}
-
-export function peersFrom(c: ReefBgpConfig): PeerConfig[] {
-  return c.peers;
-}
-
-export function originatedFrom(c: ReefBgpConfig): OriginatedPrefix[] {
-  return c.originate;
 }

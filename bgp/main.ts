@@ -6,9 +6,11 @@
  * exit 2 with one line that names the field; runtime failures exit 1.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { flushCompileCache } from 'node:module';
+import { parseArgs } from 'node:util';
 import { log } from '../src/lib/log.ts';
-import { ConfigError, benchConfig, loadConfigFile, originatedFrom, peersFrom, speakerOptionsFrom, type ReefBgpConfig } from './config.ts';
+import { ConfigError, benchConfig, originatedFrom, peersFrom, speakerOptionsFrom } from './config-base.ts';
+import type { ReefBgpConfig } from './config.ts';
 import { Speaker } from './speaker.ts';
 import { StatusServer } from './status-server.ts';
 
@@ -21,6 +23,12 @@ interface Args {
   config?: string;
   check?: boolean;
   benchConfig?: string;
+}
+
+/** The schema (and zod) only when there is a file to validate. */
+async function loadConfigFile(path: string): Promise<ReefBgpConfig> {
+  const { loadConfigFile: load } = await import('./config.ts');
+  return load(path);
 }
 
 function load(a: Args): Promise<ReefBgpConfig> | ReefBgpConfig {
@@ -55,6 +63,8 @@ async function run(a: Args): Promise<void> {
     await status.stop().catch(() => undefined);
     process.exit(1);
   }
+  // bin/reef-launch turns Node's compile cache on; write it now, so even a first run that is killed leaves it for the next start.
+  flushCompileCache();
   log.info('reef-bgp started', { version, asNumber: cfg.asNumber, routerId: cfg.routerId, peers: cfg.peers.length, port: speaker.port });
 
   process.on('SIGHUP', () => void reload());
@@ -92,15 +102,51 @@ async function run(a: Args): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-const program = new Command('reef-bgp')
-  .description("reef's BGP speaker as a program")
-  .option('-c, --config <file>', 'YAML or JSON config file (SIGHUP re-reads it)')
-  .option('--check', 'validate the config and exit')
-  .option('--bench-config <file>', "the bgp-ingest kit's peers.json")
-  .version(`reef-bgp ${version}`, '--version')
-  .action(async (opts: Args) => run(opts));
+const USAGE = `Usage: reef-bgp [options]
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  log.error('reef-bgp failed', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-  process.exit(1);
-});
+reef's BGP speaker as a program
+
+Options:
+  -c, --config <file>        YAML or JSON config file (SIGHUP re-reads it)
+  --check                    validate the config and exit
+  --bench-config <file>      the bgp-ingest kit's peers.json
+  --version                  output the version number
+  -h, --help                 display help for command
+`;
+
+// node:util's parseArgs, not commander: three options do not need ~5 MB of resident memory.
+function parseCommandLine(argv: string[]): Args | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        check: { type: 'boolean' },
+        'bench-config': { type: 'string' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`reef-bgp: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.version) return void process.stdout.write(`reef-bgp ${version}\n`);
+  return {
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.check ? { check: true } : {}),
+    ...(values['bench-config'] !== undefined ? { benchConfig: values['bench-config'] } : {}),
+  };
+}
+
+const args = parseCommandLine(process.argv.slice(2));
+if (args !== undefined) {
+  run(args).catch((e: unknown) => {
+    log.error('reef-bgp failed', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    process.exit(1);
+  });
+}

@@ -36,7 +36,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
   readonly log: Logger;
   readonly asNumber: number;
   readonly routerId: string;
-  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean } | undefined;
+  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean; restarting(): boolean } | undefined;
   readonly listenAddress: string | undefined;
   readonly #o: SpeakerOptions;
   readonly #peers = new Map<string, PeerHandle>();
@@ -49,6 +49,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
   #stopping: Promise<void> | undefined;
   #awaiting: Set<PeerHandle> | null = null;
   #sweepTimer: TimerHandle | undefined;
+  /** We found our own kernel routes at start: a restart, until the peers have resent their tables (RFC 4724 R bit). */
+  #restarting = false;
 
   constructor(o: SpeakerOptions) {
     super();
@@ -58,7 +60,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
     this.asNumber = o.asNumber;
     this.routerId = o.routerId;
     const gr = o.gracefulRestart;
-    this.ownRestart = gr?.enabled ? { restartTime: gr.restartTime ?? 120, forwardingPreserved: o.kernel?.enabled === true } : undefined;
+    this.ownRestart = gr?.enabled ? { restartTime: gr.restartTime ?? 120, forwardingPreserved: o.kernel?.enabled === true, restarting: () => this.#restarting } : undefined;
     this.listenAddress = o.listen === false ? undefined : o.listen?.address;
     this.rib = new Rib({
       localAsn: o.asNumber,
@@ -97,8 +99,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
     if (o.kernel?.enabled) {
       this.#kernel = new KernelSync(this.rib, o.kernel, this.log.child({ part: 'fib' }), o.routeWriter);
       const adopt = this.ownRestart !== undefined;
-      await this.#kernel.start(adopt);
-      if (adopt) this.#awaitConvergence();
+      const adopted = await this.#kernel.start(adopt);
+      if (adopt) {
+        this.#restarting = adopted > 0;
+        if (this.#restarting) this.log.info('restarting: kernel routes of ours kept, Restart State set in our OPENs', { adopted });
+        this.#awaitConvergence();
+      }
     }
     if (o.listen !== false) {
       this.#listener = new Listener({
@@ -265,6 +271,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
 
   #sweepKernel(why: string): void {
     this.#awaiting = null;
+    this.#restarting = false;
     this.clock.clearTimeout(this.#sweepTimer);
     const k = this.#kernel;
     if (k === undefined || this.#stopping) return;

@@ -42,6 +42,8 @@ export interface FibConfig {
   readonly metric?: number;
   /** Install a blackhole route for prefixes we originate (so traffic to unused block addresses stops here). */
   readonly blackholeOriginated?: boolean;
+  /** Sizes the state's block for a /16 at creation, e.g. from the Rib's own table (`rib.blockCapacity`). */
+  readonly blockHint?: (hi16: number) => number;
 }
 
 export interface FibFailure {
@@ -111,7 +113,7 @@ export class FibSyncer {
   readonly #metric: number;
   readonly #blackhole: boolean;
   readonly #log: Logger | undefined;
-  readonly #state = new PrefixTable<number>();
+  readonly #state: PrefixTable<number>;
   #sigs: (Sig | undefined)[] = [undefined];
   #sigIds = new Map<string, number>();
   #installedCount = 0;
@@ -137,6 +139,7 @@ export class FibSyncer {
     this.#metric = config.metric ?? 20;
     this.#blackhole = config.blackholeOriginated ?? false;
     this.#log = log;
+    this.#state = new PrefixTable<number>(16, config.blockHint);
     const dst4 = Buffer.alloc(4);
     this.#scratch = {
       kind: 'add',

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { ReefError } from '../../src/lib/errors.ts';
 
 export interface NetlinkTransport {
-  /** Sends one datagram, which may hold many netlink messages. */
+  /** Sends one datagram, which may hold many netlink messages; the caller may reuse its bytes once this resolves. */
   send(datagram: Buffer): Promise<void>;
   onMessage(fn: (datagram: Buffer) => void): void;
   /** Socket errors, e.g. ENOBUFS when the kernel dropped replies. */

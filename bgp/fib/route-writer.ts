@@ -53,6 +53,8 @@ export class NetlinkRouteWriter implements RouteWriter {
   readonly #inflight: Chunk[] = [];
   #dump: { seq: number; routes: KernelRoute[]; done: () => void } | null = null;
   #closed = false;
+  /** Datagram buffers whose send completed: reused, so a table load does not churn 64 KB allocations. */
+  readonly #spare: Buffer[] = [];
 
   constructor(transport: NetlinkTransport) {
     this.#t = transport;
@@ -76,7 +78,7 @@ export class NetlinkRouteWriter implements RouteWriter {
     while (i < count && !this.#closed) {
       while (this.#inflight.length >= WINDOW) await this.#oldestDone();
       if (this.#closed) break;
-      const buf = Buffer.allocUnsafe(DATAGRAM_BYTES);
+      const buf = this.#spare.pop() ?? Buffer.allocUnsafe(DATAGRAM_BYTES);
       const firstSeq = this.#seq;
       const first = i;
       let off = 0;
@@ -97,7 +99,11 @@ export class NetlinkRouteWriter implements RouteWriter {
       const { promise: acked, resolve: done } = Promise.withResolvers<void>();
       const chunk: Chunk = { firstSeq, lastSeq: firstSeq + (i - first) - 1, firstOp: first, results, acked, done };
       this.#inflight.push(chunk);
-      this.#t.send(buf.subarray(0, off)).catch(() => this.#finish(chunk, ERRNO.ENOBUFS));
+      this.#t.send(buf.subarray(0, off)).then(
+        // The transport is done with the bytes once the send completed.
+        () => void (this.#spare.length < WINDOW && this.#spare.push(buf)),
+        () => this.#finish(chunk, ERRNO.ENOBUFS),
+      );
     }
     if (i < count) results.fill(ERRNO.ENOBUFS, i);
     while (this.#inflight.some((c) => c.results === results)) await this.#oldestDone();

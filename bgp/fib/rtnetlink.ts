@@ -81,15 +81,19 @@ export function routeMessageSize(r: KernelRoute): number {
 const nextHopGatewaySize = (nh: NextHop): number => (nh.gateway !== undefined ? align4(4 + nh.gateway.length) : 0);
 const nextHopAttrsSize = (nh: NextHop): number => nextHopGatewaySize(nh) + (nh.ifindex !== undefined ? 8 : 0);
 
-/** Writes one route message at `off` in `buf` and returns the offset after it. */
+/**
+ * Writes one route message at `off` in `buf` and returns the offset after it.
+ * The hot path of a table load (once per route): plain byte stores, no
+ * Buffer.write* calls (each checks its arguments), no fills of zero length.
+ */
 export function encodeRoute(buf: Buffer, off: number, type: number, flags: number, seq: number, r: KernelRoute): number {
   const start = off;
   const len = routeMessageSize(r);
-  buf.writeUInt32LE(len, off);
-  buf.writeUInt16LE(type, off + 4);
-  buf.writeUInt16LE(flags, off + 6);
-  buf.writeUInt32LE(seq >>> 0, off + 8);
-  buf.writeUInt32LE(0, off + 12);
+  u32(buf, off, len);
+  u16(buf, off + 4, type);
+  u16(buf, off + 6, flags);
+  u32(buf, off + 8, seq);
+  u32(buf, off + 12, 0);
   off += NLMSG_HDRLEN;
   buf[off] = r.family;
   buf[off + 1] = r.dstLen;
@@ -100,7 +104,7 @@ export function encodeRoute(buf: Buffer, off: number, type: number, flags: numbe
   buf[off + 5] = r.protocol;
   buf[off + 6] = r.scope;
   buf[off + 7] = r.type;
-  buf.writeUInt32LE(0, off + 8);
+  u32(buf, off + 8, 0);
   off += RTMSG_LEN;
   off = putAttr(buf, off, RTA.DST, r.dst);
   off = putU32(buf, off, RTA.TABLE, r.table);
@@ -114,18 +118,31 @@ export function encodeRoute(buf: Buffer, off: number, type: number, flags: numbe
     off += 4;
     for (const nh of r.nextHops) {
       const nhLen = RTNH_LEN + nextHopGatewaySize(nh);
-      buf.writeUInt16LE(nhLen, off);
+      u16(buf, off, nhLen);
       buf[off + 2] = 0;
       buf[off + 3] = (nh.weight ?? 1) - 1;
-      buf.writeInt32LE(nh.ifindex ?? 0, off + 4);
+      u32(buf, off + 4, nh.ifindex ?? 0);
       off += RTNH_LEN;
       if (nh.gateway !== undefined) off = putAttr(buf, off, RTA.GATEWAY, nh.gateway);
     }
-    buf.writeUInt16LE(off - mpStart, mpStart);
-    buf.writeUInt16LE(RTA.MULTIPATH, mpStart + 2);
+    u16(buf, mpStart, off - mpStart);
+    u16(buf, mpStart + 2, RTA.MULTIPATH);
   }
   if (off - start !== len) throw new Error(`route message size ${off - start} differs from the computed ${len}`);
   return off;
+}
+
+/** Little-endian stores (netlink uses host order; reef runs on little-endian Linux). */
+function u16(buf: Buffer, off: number, v: number): void {
+  buf[off] = v & 0xff;
+  buf[off + 1] = (v >>> 8) & 0xff;
+}
+
+function u32(buf: Buffer, off: number, v: number): void {
+  buf[off] = v & 0xff;
+  buf[off + 1] = (v >>> 8) & 0xff;
+  buf[off + 2] = (v >>> 16) & 0xff;
+  buf[off + 3] = (v >>> 24) & 0xff;
 }
 
 export function encodeRouteMessage(type: number, flags: number, seq: number, r: KernelRoute): Buffer {
@@ -146,19 +163,28 @@ export function encodeDumpRequest(seq: number, family: number): Buffer {
 }
 
 function putAttr(buf: Buffer, off: number, type: number, value: Uint8Array): number {
-  const len = 4 + value.length;
-  buf.writeUInt16LE(len, off);
-  buf.writeUInt16LE(type, off + 2);
+  const n = value.length;
+  const len = 4 + n;
+  u16(buf, off, len);
+  u16(buf, off + 2, type);
+  if (n === 4) {
+    buf[off + 4] = value[0]!;
+    buf[off + 5] = value[1]!;
+    buf[off + 6] = value[2]!;
+    buf[off + 7] = value[3]!;
+    return off + 8;
+  }
   buf.set(value, off + 4);
   const end = off + align4(len);
-  buf.fill(0, off + len, end);
+  if (end > off + len) buf.fill(0, off + len, end);
   return end;
 }
 
 function putU32(buf: Buffer, off: number, type: number, value: number): number {
-  buf.writeUInt16LE(8, off);
-  buf.writeUInt16LE(type, off + 2);
-  buf.writeUInt32LE(value >>> 0, off + 4);
+  buf[off] = 8;
+  buf[off + 1] = 0;
+  u16(buf, off + 2, type);
+  u32(buf, off + 4, value >>> 0);
   return off + 8;
 }
 

@@ -48,14 +48,27 @@ export class PrefixTable<V> {
   #mask: number;
   #size4 = 0;
   readonly #v6 = new Map<string, V>();
+  readonly #blockHint: ((hi16: number) => number) | undefined;
 
-  /** `initialCapacity` sizes the hash for IPv4 lengths outside 16..24; blocks grow on their own. */
-  constructor(initialCapacity = 16) {
+  /**
+   * `initialCapacity` sizes the hash for IPv4 lengths outside 16..24; blocks
+   * grow on their own, from `blockHint(/16)` slots when given (a table that
+   * mirrors another one, like the FIB state of the RIB, starts each block at
+   * the other's size instead of doubling up from 8).
+   */
+  constructor(initialCapacity = 16, blockHint?: (hi16: number) => number) {
+    this.#blockHint = blockHint;
     let cap = 16;
     while (cap < initialCapacity) cap *= 2;
     this.#keys = new Float64Array(cap).fill(EMPTY);
     this.#vals = new Array<V | undefined>(cap).fill(undefined);
     this.#mask = cap - 1;
+  }
+
+  /** Slots of the block for one /16 (the first two octets as a number), 0 when it has none. */
+  blockCapacity(hi16: number): number {
+    const b = this.#dir?.[hi16];
+    return b === undefined ? 0 : b.mask + 1;
   }
 
   get size(): number {
@@ -90,7 +103,7 @@ export class PrefixTable<V> {
     const hi = addr >>> 16;
     const dir = (this.#dir ??= new Array<Block | undefined>(65536).fill(undefined));
     let b = dir[hi];
-    if (b === undefined) dir[hi] = b = new Block(BLOCK_MIN);
+    if (b === undefined) dir[hi] = b = new Block(this.#blockHint === undefined ? BLOCK_MIN : blockSize(this.#blockHint(hi)));
     const pos = posOf(addr, len);
     for (;;) {
       const a = b.a;
@@ -268,6 +281,13 @@ export class PrefixTable<V> {
     this.#vals = vals;
     this.#mask = mask;
   }
+}
+
+/** A power of two in BLOCK_MIN..512. */
+function blockSize(hint: number): number {
+  let cap = BLOCK_MIN;
+  while (cap < hint && cap < 512) cap *= 2;
+  return cap;
 }
 
 function growBlock(b: Block): void {

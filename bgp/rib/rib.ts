@@ -117,6 +117,11 @@ export class Rib {
     return this.#table.size;
   }
 
+  /** Slots the prefix table holds for one /16 (a size hint for tables that mirror this one). */
+  blockCapacity(hi16: number): number {
+    return this.#table.blockCapacity(hi16);
+  }
+
   get peers(): ReadonlySet<RibPeer> {
     return this.#peers;
   }

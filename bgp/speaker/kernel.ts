@@ -34,7 +34,7 @@ export class KernelSync {
     this.#rib = rib;
     this.#log = log;
     this.#writer = writer ?? new NetlinkRouteWriter(openNetlinkTransport());
-    this.#fib = new FibSyncer(this.#writer, { ...(o.protocol !== undefined ? { protocol: o.protocol } : {}), ...(o.table !== undefined ? { table: o.table } : {}), blackholeOriginated: o.blackholeOriginated ?? false }, log);
+    this.#fib = new FibSyncer(this.#writer, { ...(o.protocol !== undefined ? { protocol: o.protocol } : {}), ...(o.table !== undefined ? { table: o.table } : {}), blackholeOriginated: o.blackholeOriginated ?? false, blockHint: (hi) => rib.blockCapacity(hi) }, log);
   }
 
   get installed(): number {
@@ -45,12 +45,14 @@ export class KernelSync {
     return this.#fib.pending;
   }
 
-  async start(adopt: boolean): Promise<void> {
+  /** Reconciles with the kernel; returns how many of our routes were already there (kept with `adopt`). */
+  async start(adopt: boolean): Promise<number> {
     this.#unsubscribe = this.#rib.subscribe((b) => this.#fib.onChanges(b));
     // The Rib hands subscribers only later changes: take what it already holds (originated prefixes).
     this.#rib.forEachBest((key, best) => this.#fib.want(key, best));
     const r = await this.#run(() => this.#fib.reconcile({ adopt }));
     this.#log.info('kernel routes reconciled', { adopt, ...summary(r) });
+    return r === null ? 0 : Math.max(0, this.#fib.installedCount - r.added);
   }
 
   /** Writes pending changes; coalesces calls while a batch is in flight. */

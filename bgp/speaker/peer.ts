@@ -32,8 +32,8 @@ export interface PeerHost {
   readonly log: Logger;
   readonly asNumber: number;
   readonly routerId: string;
-  /** Our own restart capability (undefined: not announced). */
-  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean } | undefined;
+  /** Our own restart capability (undefined: not announced); `restarting()` while we recover from our own restart. */
+  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean; restarting(): boolean } | undefined;
   readonly listenAddress: string | undefined;
   scheduleFlush(): void;
   peerUp(p: PeerHandle): void;
@@ -73,6 +73,9 @@ export class PeerHandle {
   #eorAwaited = new Set<number>();
   #staleTimer: TimerHandle | undefined;
   #removing = false;
+  /** After our own restart (RFC 4724 4.1): nothing is advertised to this peer until its End-of-RIB, or the restart time. */
+  #deferred = false;
+  #deferTimer: TimerHandle | undefined;
 
   constructor(host: PeerHost, config: PeerConfig) {
     this.#host = host;
@@ -234,12 +237,18 @@ export class PeerHandle {
     const v6 = local !== undefined && local.includes(':') ? local : `::ffff:${v4}`;
     this.#builder = new UpdateBuilder({ fourOctetAs: n.fourOctetAs, ipv4: this.#families.ipv4, ipv6: this.#families.ipv6, nextHopV4: v4, nextHopV6: v6 });
     this.#eorSent = false;
+    host.clock.clearTimeout(this.#deferTimer);
+    const own = this.config.gracefulRestart !== false ? host.ownRestart : undefined;
+    this.#deferred = own !== undefined && own.restarting() && n.gracefulRestart !== undefined;
+    if (this.#deferred) {
+      this.#deferTimer = host.clock.setTimeout(() => this.#release(`no End-of-RIB within the restart time ${own!.restartTime} s`), own!.restartTime * 1000);
+    }
     if (this.config.export !== 'none') {
       this.#aro = new AdjRibOut(host.rib, this.ribPeer);
       this.#aro.onPending = () => this.#schedulePump();
       this.#aro.start();
     }
-    this.log.info('peer up', { peerRouterId: n.peerRouterId, families: [...this.#eorAwaited].join(','), advertising: this.#aro?.pendingPrefixes ?? 0 });
+    this.log.info('peer up', { peerRouterId: n.peerRouterId, families: [...this.#eorAwaited].join(','), advertising: this.#aro?.pendingPrefixes ?? 0, ...(this.#deferred ? { deferredUntilEndOfRib: true } : {}) });
     this.#schedulePump();
     host.peerUp(this);
   }
@@ -258,6 +267,8 @@ export class PeerHandle {
     const graceful = !this.#removing && this.config.gracefulRestart !== false && n?.gracefulRestart !== undefined && withoutNotification;
     host.rib.peerDown(this.ribPeer, { gracefulRestart: graceful });
     host.clock.clearTimeout(this.#staleTimer);
+    host.clock.clearTimeout(this.#deferTimer);
+    this.#deferred = false;
     if (graceful) {
       const s = n!.gracefulRestart!.restartTime;
       this.log.info('peer down, keeping its routes for graceful restart', { reason: why.message, kind: why.kind, staleRoutes: this.ribPeer.staleCount, restartTime: s });
@@ -279,7 +290,19 @@ export class PeerHandle {
   #endOfRib(afi: number): void {
     if (!this.#eorAwaited.delete(afi) || this.#eorAwaited.size > 0) return;
     if (this.ribPeer.staleCount > 0) this.#sweep('End-of-RIB received');
+    this.#release('End-of-RIB received');
     this.#host.converged(this);
+  }
+
+  /** Ends the hold on our advertisements after our own restart. */
+  #release(why: string): void {
+    if (!this.#deferred) return;
+    this.#deferred = false;
+    this.#host.clock.clearTimeout(this.#deferTimer);
+    this.log.info('advertising after our restart', { reason: why });
+    // Routes the peer just sent must be in the Loc-RIB before the Adj-RIB-Out is drained.
+    this.#host.scheduleFlush();
+    this.#schedulePump();
   }
 
   #maxPrefix(dropped: number): void {
@@ -310,7 +333,7 @@ export class PeerHandle {
   /** Builds UPDATEs while the socket takes them; stops at backpressure and resumes on writable. */
   #pump(): void {
     const b = this.#builder;
-    if (b === null || !this.session.writable) return;
+    if (b === null || this.#deferred || !this.session.writable) return;
     for (let writes = 0; writes < WRITES_PER_TURN; writes++) {
       const msgs: Buffer[] = [];
       let bytes = 0;
