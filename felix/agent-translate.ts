@@ -7,9 +7,9 @@
  * left a set), for the conntrack flush after the rules are in.
  *
  * apply() does the cheap part at once (the fold, ipset contents, routes,
- * dispatch) and queues the chain rendering for renderChains(), which the
- * agent hands to Dataplane.apply() to run while `ipset restore` is already
- * writing the sets. Rendering never depends on the ipset manager, only on the
+ * dispatch) and queues the chain rendering for renderChains() (or
+ * renderChainsSliced()), which the agent hands to Dataplane.apply() to run
+ * while `ipset restore` is already writing the sets. Rendering never depends on the ipset manager, only on the
  * folded state, and every queued chain is rendered before any table applies.
  * Endpoint chains do not depend on the family: each is rendered once and set
  * in every family's table.
@@ -125,26 +125,58 @@ export class Translator {
 
   /** Renders the chains apply() queued, from the current state, into the tables. Idempotent. */
   renderChains(): void {
-    for (const key of this.pendingPolicies) {
-      const p = this.state.policies.get(key);
-      for (const f of this.dp.families) {
-        const t = this.dp.filter.get(f)!;
-        for (const dir of DIRS) {
-          if (p?.[dir]) t.setChain(fromRendered(renderPolicyChain(p, dir, { family: f, marks: this.marks }).build()));
-          else t.removeChain(policyChain(key, dir));
-        }
-      }
-    }
+    for (const key of this.pendingPolicies) this.renderPolicy(key);
     this.pendingPolicies.clear();
+    for (const key of this.pendingEndpoints) this.renderEndpoint(key);
+    this.pendingEndpoints.clear();
+  }
+
+  /**
+   * renderChains() in slices of about `sliceMs`, yielding to the event loop
+   * between them, so the commands already running (`ipset restore` reading
+   * a large input through a pipe) are fed while the chains render. Resolves
+   * with the time spent rendering (pauses excluded).
+   */
+  async renderChainsSliced(sliceMs = 2): Promise<number> {
+    let busy = 0;
+    let t = performance.now();
+    const due = () => performance.now() - t >= sliceMs;
+    const pause = async () => {
+      busy += performance.now() - t;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      t = performance.now();
+    };
+    for (const key of this.pendingPolicies) {
+      this.pendingPolicies.delete(key);
+      this.renderPolicy(key);
+      if (due()) await pause();
+    }
     for (const key of this.pendingEndpoints) {
-      const ep = this.state.endpoints.get(key);
-      if (!ep) continue;
+      this.pendingEndpoints.delete(key);
+      this.renderEndpoint(key);
+      if (due()) await pause();
+    }
+    return busy + (performance.now() - t);
+  }
+
+  private renderPolicy(key: string): void {
+    const p = this.state.policies.get(key);
+    for (const f of this.dp.families) {
+      const t = this.dp.filter.get(f)!;
       for (const dir of DIRS) {
-        const chain = fromRendered(renderEndpointChain(ep, dir, this.marks));
-        for (const t of this.dp.filter.values()) t.setChain(chain);
+        if (p?.[dir]) t.setChain(fromRendered(renderPolicyChain(p, dir, { family: f, marks: this.marks }).build()));
+        else t.removeChain(policyChain(key, dir));
       }
     }
-    this.pendingEndpoints.clear();
+  }
+
+  private renderEndpoint(key: string): void {
+    const ep = this.state.endpoints.get(key);
+    if (!ep) return;
+    for (const dir of DIRS) {
+      const chain = fromRendered(renderEndpointChain(ep, dir, this.marks));
+      for (const t of this.dp.filter.values()) t.setChain(chain);
+    }
   }
 
   private renderSet(id: string): void {

@@ -301,6 +301,8 @@ export class PolicyAgent implements AgentInput {
     const started = this.clock.now();
     let flush = new Set<string>();
     let renderMs = 0;
+    // A full apply (the first sync above all) writes sets: start `ipset restore` while the events are folded.
+    if (full) this.dataplane.prestart();
     try {
       flush = this.translator.apply(events);
       if (full) {
@@ -315,10 +317,9 @@ export class PolicyAgent implements AgentInput {
       if (full) await this.dataplane.markForResync(this.applies > 0 || this.failures > 0);
       this.fullPending = false;
       // The chains are rendered while the dataplane's first commands (ipset restore, routes) run.
-      const stats = await this.dataplane.apply(() => {
-        const t = this.clock.now();
-        this.translator.renderChains();
-        renderMs += this.clock.now() - t;
+      // Rendered in slices: between them the event loop keeps writing `ipset restore`'s input.
+      const stats = await this.dataplane.apply(async () => {
+        renderMs += await this.translator.renderChainsSliced();
       });
       this.applies++;
       this.addTotals(stats);
@@ -339,6 +340,7 @@ export class PolicyAgent implements AgentInput {
       this.armRecheck();
       if (flush.size > 0) this.flushConntrack(flush);
     } catch (err) {
+      this.dataplane.cancelPrestart();
       this.failures++;
       this.lastError = err instanceof Error ? err.message : String(err);
       // The managers keep their desired state; a full resync reconciles whatever half-applied.

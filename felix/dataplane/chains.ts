@@ -6,12 +6,13 @@
  * hashed the same position-dependent way so read-back compares hashes only.
  */
 import { createHash } from 'node:crypto';
-import { ruleArgs, type Chain } from '../calc/render/index.ts';
+import { quoteArg, ruleText } from '../calc/render/args.ts';
+import type { Chain } from '../calc/render/index.ts';
 
 export interface RuleSpec {
   readonly hash: string;
-  /** Everything after `-A CHAIN`, the comment included. */
-  readonly args: readonly string[];
+  /** Everything after `-A CHAIN `, the comment included, quoted for iptables-restore. */
+  readonly text: string;
 }
 
 export interface ChainSpec {
@@ -26,7 +27,7 @@ export function isReefChain(name: string): boolean {
 }
 
 export function fromRendered(c: Chain): ChainSpec {
-  return { name: c.name, rules: c.rules.map((r) => ({ hash: r.hash, args: ruleArgs(r) })) };
+  return { name: c.name, rules: c.rules.map((r) => ({ hash: r.hash, text: ruleText(r) })) };
 }
 
 export class HashedChain {
@@ -45,7 +46,7 @@ export class HashedChain {
       .digest('base64url')
       .slice(0, 16);
     this.prev = hash;
-    this.rules.push({ hash, args: [...matches, '-m', 'comment', '--comment', `reef:${hash}`, ...target] });
+    this.rules.push({ hash, text: [...matches, '-m', 'comment', '--comment', `reef:${hash}`, ...target].map(quoteArg).join(' ') });
     return this;
   }
 
@@ -54,13 +55,9 @@ export class HashedChain {
   }
 }
 
-function quoteArg(a: string): string {
-  return /^[A-Za-z0-9_.,:/+!=-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, '\\$1')}"`;
-}
-
-export function ruleLine(op: '-A' | '-I', chain: string, args: readonly string[], position?: number): string {
-  const head = position === undefined ? [op, chain] : [op, chain, String(position)];
-  return [...head, ...args].map(quoteArg).join(' ');
+/** `text` is a RuleSpec's (already quoted) text. */
+export function ruleLine(op: '-A' | '-I', chain: string, text: string, position?: number): string {
+  return position === undefined ? `${op} ${quoteArg(chain)} ${text}` : `${op} ${quoteArg(chain)} ${position} ${text}`;
 }
 
 export function sameHashes(a: readonly string[] | undefined, b: readonly RuleSpec[]): boolean {

@@ -16,6 +16,18 @@ export interface CommandResult {
 export interface CommandRunner {
   /** Resolves with the exit code; rejects only when the program cannot be started. */
   run(argv: readonly string[], input?: string): Promise<CommandResult>;
+  /**
+   * Optional: starts the program now and writes its input once `input`
+   * resolves, so its start-up overlaps whatever must finish first (a restore
+   * waiting for `ipset restore`). If `input` rejects, the program is killed
+   * before it read anything and the result rejects with the same error.
+   */
+  start?(argv: readonly string[], input: Promise<string>): Promise<CommandResult>;
+}
+
+/** runner.start() where the runner has it, else run() once the input is known. */
+export function runWhenReady(r: CommandRunner, argv: readonly string[], input: Promise<string>): Promise<CommandResult> {
+  return r.start ? r.start(argv, input) : input.then((i) => r.run(argv, i));
 }
 
 export class DataplaneCommandError extends ReefError {
@@ -32,25 +44,37 @@ export class DataplaneCommandError extends ReefError {
 
 /** Runs commands on this host, optionally prefixed (e.g. `['ip', 'netns', 'exec', ns]`). */
 export function execRunner(prefix: readonly string[] = []): CommandRunner {
-  return {
-    run(argv, input) {
-      const full = [...prefix, ...argv];
-      return new Promise((resolve, reject) => {
-        const child = execFile(
-          full[0]!,
-          full.slice(1),
-          { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 120_000, killSignal: 'SIGKILL' },
-          (err, stdout, stderr) => {
-            const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-            if (e && typeof e.code === 'string') return reject(new ReefError('DATAPLANE_COMMAND_UNAVAILABLE', `cannot run ${full[0]}: ${e.message}`, { argv: full }, { cause: e }));
-            resolve({ stdout, stderr, code: e ? (typeof e.code === 'number' ? e.code : 1) : 0 });
+  const exec = (argv: readonly string[], input: string | Promise<string> | undefined): Promise<CommandResult> => {
+    const full = [...prefix, ...argv];
+    return new Promise((resolve, reject) => {
+      let inputFailed: { err: unknown } | undefined;
+      const child = execFile(
+        full[0]!,
+        full.slice(1),
+        { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 120_000, killSignal: 'SIGKILL' },
+        (err, stdout, stderr) => {
+          if (inputFailed) return reject(inputFailed.err);
+          const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+          if (e && typeof e.code === 'string') return reject(new ReefError('DATAPLANE_COMMAND_UNAVAILABLE', `cannot run ${full[0]}: ${e.message}`, { argv: full }, { cause: e }));
+          resolve({ stdout, stderr, code: e ? (typeof e.code === 'number' ? e.code : 1) : 0 });
+        },
+      );
+      // A command that exits before reading its input must not crash us with EPIPE.
+      child.stdin?.on('error', () => {});
+      if (typeof input === 'object') {
+        input.then(
+          (text) => child.stdin?.end(text),
+          (err: unknown) => {
+            inputFailed = { err };
+            child.kill('SIGKILL');
           },
         );
-        // A command that exits before reading its input must not crash us with EPIPE.
-        child.stdin?.on('error', () => {});
-        child.stdin?.end(input ?? '');
-      });
-    },
+      } else child.stdin?.end(input ?? '');
+    });
+  };
+  return {
+    run: (argv, input) => exec(argv, input),
+    start: (argv, input) => exec(argv, input),
   };
 }
 

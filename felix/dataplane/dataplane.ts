@@ -108,35 +108,60 @@ export class Dataplane {
   }
 
   /**
+   * Starts the first command of the next apply (`ipset restore`) ahead of its
+   * input, so its start-up overlaps the caller's folding and rendering; the
+   * next apply() feeds it (or ends it unused). cancelPrestart() ends it if no
+   * apply follows.
+   */
+  prestart(): void {
+    this.ipsets.prestart();
+  }
+
+  cancelPrestart(): void {
+    this.ipsets.cancelPrestart();
+  }
+
+  /**
    * Applies every manager's changes. `prepare` (the agent's chain rendering)
-   * runs once `ipset restore` and the routes are under way, and the tables
+   * runs once `ipset restore` and the routes are under way (when it returns
+   * a promise, no table is planned before it resolves), and the tables
    * plan their restore input meanwhile, so the CPU work overlaps the first
    * commands instead of preceding them; no table is applied before it ran.
    */
-  async apply(prepare?: () => void): Promise<DataplaneApplyStats> {
+  async apply(prepare?: () => void | Promise<void>): Promise<DataplaneApplyStats> {
     // Sets first: iptables may reference them. Started before anything else, it is the critical path.
     const sets = this.ipsets.applyUpdates();
-    // Routes are independent of the rules (an unknown interface fails closed either way), so they go in parallel.
-    const routes = this.routes.apply();
+    // Routes are independent of the rules (an unknown interface fails closed either way), so they go in parallel;
+    // started a turn later, so starting their first process (a synchronous fork) does not hold up the sets' input.
+    const routes = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.routes.apply());
     const [rules, routed] = await Promise.allSettled([this.applyRules(sets, prepare), routes]);
     if (rules.status === 'rejected') throw rules.reason;
     if (routed.status === 'rejected') throw routed.reason;
     return { ...rules.value, routes: routed.value };
   }
 
-  private async applyRules(sets: Promise<IpSetApplyStats>, prepare?: () => void): Promise<Omit<DataplaneApplyStats, 'routes'>> {
+  private async applyRules(sets: Promise<IpSetApplyStats>, prepare?: () => void | Promise<void>): Promise<Omit<DataplaneApplyStats, 'routes'>> {
     const all = [...this.filter.values(), ...this.nat.values()];
     let plans: ReturnType<IptablesTable['plan']>[];
     try {
-      prepare?.();
+      // An async prepare yields now and then, so the commands already started get their input meanwhile.
+      await prepare?.();
       plans = all.map((t) => t.plan());
     } catch (err) {
       await sets.catch(() => {});
       throw err;
     }
-    const ipsets = await sets;
+    // The restores start now and get their input once the sets are in: their start-up overlaps `ipset restore`.
+    const applied = all.map((t, i) => t.applyWhen(plans[i], sets));
+    let ipsets: IpSetApplyStats;
+    try {
+      ipsets = await sets;
+    } catch (err) {
+      await Promise.allSettled(applied);
+      throw err;
+    }
     const tables = zeroTableStats();
-    const results = await Promise.allSettled(all.map((t, i) => t.apply(plans[i])));
+    const results = await Promise.allSettled(applied);
     for (const r of results) if (r.status === 'fulfilled') addTableStats(tables, r.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;

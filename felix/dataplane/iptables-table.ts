@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../../src/lib/log.ts';
 import { ruleLine, sameHashes, type ChainSpec, type RuleSpec } from './chains.ts';
-import { runChecked, type CommandRunner } from './command-runner.ts';
+import { DataplaneCommandError, runChecked, runWhenReady, type CommandRunner } from './command-runner.ts';
 import { parseIptablesSave, type InstalledTable } from './iptables-save.ts';
 
 export interface IptablesTableOptions {
@@ -124,7 +124,7 @@ export class IptablesTable {
       if (want) {
         if (sameHashes(have, want.rules)) continue;
         decls += `:${name} - [0:0]\n`;
-        for (const r of want.rules) lines += `${ruleLine('-A', name, r.args)}\n`;
+        for (const r of want.rules) lines += `${ruleLine('-A', name, r.text)}\n`;
         stats.chainsWritten++;
         stats.rulesWritten += want.rules.length;
       } else if (have) {
@@ -149,9 +149,42 @@ export class IptablesTable {
     if (this.dirty.size === 0 && this.dirtyBase.size === 0) return zeroTableStats();
     if (!this.installed) await this.readBack();
     const plan = prepared?.version === this.version ? prepared : this.plan()!;
+    if (plan.input !== undefined) await this.restoreInput(plan.input);
+    return this.committed(plan);
+  }
+
+  /**
+   * apply(prepared), with the restore process started at once and fed its
+   * input when `gate` resolves (the sets the rules reference must exist
+   * first): the process start-up overlaps the gate's command instead of
+   * following it. If `gate` rejects, nothing is written and this rejects
+   * with the same error.
+   */
+  async applyWhen(prepared: TablePlan | undefined, gate: Promise<unknown>): Promise<TableApplyStats> {
+    if (prepared?.input === undefined || prepared.version !== this.version || !this.installed || !this.runner.start) {
+      await gate;
+      return this.apply(prepared);
+    }
+    const plan = prepared;
+    const cmd = this.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+    // Nothing may change the table between plan and write; if something did, write nothing here and apply afresh.
+    const stale = { value: false };
+    const input = gate.then(() => {
+      stale.value = plan.version !== this.version;
+      return stale.value ? '' : plan.input!;
+    });
+    const argv = [cmd, '--noflush'];
+    // Rejects when the gate failed (the process was killed before it read anything: the kernel is as it was).
+    const res = await runWhenReady(this.runner, argv, input);
+    if (stale.value) return this.apply();
+    if (res.code !== 0) this.restoreFailed(plan.input!, new DataplaneCommandError(argv, res, plan.input));
+    return this.committed(plan);
+  }
+
+  /** Records a plan's restore as done: the installed view follows the desired state. */
+  private committed(plan: TablePlan): TableApplyStats {
     const inst = this.installed!;
     const stats = plan.stats;
-    if (plan.input !== undefined) await this.restoreInput(plan.input);
     for (const name of this.dirty) {
       const want = this.desired.get(name);
       if (want) inst.chains.set(name, want.rules.map((r) => r.hash));
@@ -159,7 +192,7 @@ export class IptablesTable {
     }
     for (const base of this.dirtyBase) {
       const jumps = this.baseJumps.get(base) ?? [];
-      const rest = (r: RuleSpec) => ruleLine('-A', base, r.args).slice(base.length + 4);
+      const rest = (r: RuleSpec) => ruleLine('-A', base, r.text).slice(base.length + 4);
       inst.baseRules.set(base, jumps.map((r, index) => ({ index, hash: r.hash, rest: rest(r) })));
     }
     this.dirty.clear();
@@ -197,7 +230,7 @@ export class IptablesTable {
     const inPlace = have.length === want.length && have.every((r, i) => r.index === i && r.hash === want[i]!.hash);
     if (inPlace) return [];
     const lines = have.map((r) => `-D ${base} ${r.rest}`);
-    for (let i = want.length - 1; i >= 0; i--) lines.push(ruleLine('-I', base, want[i]!.args, 1));
+    for (let i = want.length - 1; i >= 0; i--) lines.push(ruleLine('-I', base, want[i]!.text, 1));
     return lines;
   }
 
@@ -217,11 +250,15 @@ export class IptablesTable {
     try {
       await runChecked(this.runner, [cmd, '--noflush'], input);
     } catch (err) {
-      // Whatever the kernel holds now is unknown: read back before the next diff.
-      this.installed = undefined;
-      this.version++;
-      this.log?.warn('iptables restore failed', { table: this.table, family: this.family, lines: input.split('\n').length - 3, err: String(err) });
-      throw err;
+      this.restoreFailed(input, err);
     }
+  }
+
+  private restoreFailed(input: string, err: unknown): never {
+    // Whatever the kernel holds now is unknown: read back before the next diff.
+    this.installed = undefined;
+    this.version++;
+    this.log?.warn('iptables restore failed', { table: this.table, family: this.family, lines: input.split('\n').length - 3, err: String(err) });
+    throw err;
   }
 }

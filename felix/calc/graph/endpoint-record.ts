@@ -23,9 +23,12 @@ export function endpointRecord(ep: EndpointInput, ns: NamespaceInput | undefined
 }
 
 /** The members an endpoint puts into a selector or named-port set. */
-export function contributions(def: IpSetDef, ep: EndpointRecord): string[] {
-  if (def.kind === 'selector') return [...ep.cidrs];
-  if (def.kind === 'nets') return [];
+const NONE: readonly string[] = [];
+
+export function contributions(def: IpSetDef, ep: EndpointRecord): readonly string[] {
+  // The record's own list: callers only read it.
+  if (def.kind === 'selector') return ep.cidrs;
+  if (def.kind === 'nets') return NONE;
   const out: string[] = [];
   for (const np of ep.input.ports ?? []) {
     if (np.name !== def.port || np.protocol.toLowerCase() !== def.protocol) continue;

@@ -50,13 +50,65 @@ export function ruleArgs(r: IptRule): string[] {
   return [...r.matches.flatMap(matchArgs), '-m', 'comment', '--comment', `reef:${r.hash}`, ...actionArgs(r.action)];
 }
 
-function quoteArg(a: string): string {
+export function quoteArg(a: string): string {
   return /^[A-Za-z0-9_.,:/+!=-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** matchArgs(m) quoted and joined for iptables-restore, without the intermediate array (constant tokens need no quoting). */
+export function matchText(m: Match): string {
+  const not = 'negate' in m && m.negate ? '! ' : '';
+  switch (m.kind) {
+    case 'inIface':
+      return `${not}-i ${quoteArg(m.name)}`;
+    case 'outIface':
+      return `${not}-o ${quoteArg(m.name)}`;
+    case 'protocol':
+      return `${not}-p ${quoteArg(m.proto)}`;
+    case 'set':
+      return `-m set ${not}--match-set ${quoteArg(m.name)} ${quoteArg(m.dirs.join(','))}`;
+    case 'multiport':
+      return `-m multiport ${not}${m.dir === 'src' ? '--sports' : '--dports'} ${quoteArg(m.ports.join(','))}`;
+    case 'icmp': {
+      const tc = m.code === undefined ? `${m.type}` : `${m.type}/${m.code}`;
+      return m.family === 4 ? `-m icmp ${not}--icmp-type ${quoteArg(tc)}` : `-m icmp6 ${not}--icmpv6-type ${quoteArg(tc)}`;
+    }
+    case 'mark':
+      return `-m mark --mark ${hex(m.value)}/${hex(m.mask)}`;
+    case 'conntrack':
+      return `-m conntrack --ctstate ${quoteArg(m.states.join(','))}`;
+  }
+}
+
+/** actionArgs(a) quoted and joined. */
+export function actionText(a: Action): string {
+  switch (a.kind) {
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+      return `-j ${a.kind}`;
+    case 'jump':
+      return `-j ${quoteArg(a.target)}`;
+    case 'goto':
+      return `-g ${quoteArg(a.target)}`;
+    case 'setMark':
+      return `-j MARK --set-xmark ${hex(a.value)}/${hex(a.mask)}`;
+    case 'log':
+      return `-j LOG --log-prefix ${quoteArg(a.prefix)}`;
+  }
+}
+
+/** ruleArgs(r) quoted and joined: the text after `-A CHAIN ` in iptables-restore input. */
+export function ruleText(r: IptRule): string {
+  let s = '';
+  for (const m of r.matches) s += `${matchText(m)} `;
+  // The hash is base64url: never quoted.
+  return `${s}-m comment --comment reef:${r.hash} ${actionText(r.action)}`;
 }
 
 /** `-A CHAIN …` lines for iptables-restore. */
 export function chainLines(c: Chain): string[] {
-  return c.rules.map((r) => ['-A', c.name, ...ruleArgs(r)].map(quoteArg).join(' '));
+  const head = `-A ${quoteArg(c.name)} `;
+  return c.rules.map((r) => head + ruleText(r));
 }
 
 export class ChainBuilder {

@@ -35,8 +35,18 @@ export function toWorkloadChain(iface: string): string {
   return `reef-tw-${iface}`;
 }
 
+/** policy key -> its hash part; every endpoint chain names each of its policies' chains, so this is hashed once per key. */
+const policyHashes = new Map<string, string>();
+
 export function policyChain(policyKey: string, dir: 'ingress' | 'egress'): string {
-  return `reef-p${dir === 'ingress' ? 'i' : 'o'}-${shortHash(policyKey, 16)}`;
+  let h = policyHashes.get(policyKey);
+  if (h === undefined) {
+    h = shortHash(policyKey, 16);
+    // A crude bound, as for the selector cache: policies churn rarely.
+    if (policyHashes.size >= 100_000) policyHashes.clear();
+    policyHashes.set(policyKey, h);
+  }
+  return `reef-p${dir === 'ingress' ? 'i' : 'o'}-${h}`;
 }
 
 /** `s:abc…` in family 4 -> `reef-s4-abc…`. */

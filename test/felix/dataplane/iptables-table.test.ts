@@ -103,4 +103,37 @@ describe('felix/dataplane iptables table', () => {
       expect(r.inputsOf('iptables-restore')[0]).to.equal(`*filter\n-D FORWARD -m comment --comment "reef:${jump[0]!.hash}" -j reef-a\n-F reef-a\n-X reef-a\nCOMMIT\n`);
     });
   });
+
+  describe('starting the restore before its gate', () => {
+    class StartingRunner extends FakeRunner {
+      starts = 0;
+      async start(argv: readonly string[], input: Promise<string>) {
+        this.starts++;
+        return this.run(argv, await input);
+      }
+    }
+
+    it('writes the plan once the gate resolves, and nothing when the gate fails', async () => {
+      const r = new StartingRunner();
+      const t = new IptablesTable({ runner: r, family: 4, table: 'filter' });
+      await t.markForResync();
+      t.setChain(chainA);
+      const failed = await t.applyWhen(t.plan(), Promise.reject(new Error('sets failed'))).then(
+        () => undefined,
+        (e: unknown) => (e as Error).message,
+      );
+      expect(failed).to.equal('sets failed');
+      expect(r.inputsOf('iptables-restore')).to.deep.equal([]);
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const applied = t.applyWhen(t.plan(), gate);
+      await new Promise((res) => setTimeout(res, 10));
+      expect(r.starts).to.equal(2);
+      expect(r.inputsOf('iptables-restore')).to.deep.equal([]);
+      open();
+      expect(await applied).to.deep.include({ chainsWritten: 1, rulesWritten: 2 });
+      expect(r.inputsOf('iptables-restore')[0]).to.include(':reef-a - [0:0]');
+      expect(await t.apply()).to.deep.include({ chainsWritten: 0 });
+    });
+  });
 });
