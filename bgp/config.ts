@@ -50,6 +50,7 @@ const peer = z.strictObject({
   routeReflectorClient: z.boolean().default(false),
   nextHopSelf: z.boolean().default(false),
   keepOriginalNextHop: z.boolean().default(false),
+  enforceFirstAs: z.boolean().optional(),
   gracefulRestart: z.boolean().default(true),
   maxPrefixes: int(1, 2 ** 32).optional(),
   import: z.array(rule).optional(),

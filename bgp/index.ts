@@ -22,7 +22,8 @@
  * peers; for ourselves the capability with restart time and forwarding bit,
  * kernel routes kept across our restart and swept after End-of-RIB), 4456
  * (route reflection), 4486 (Cease subcodes: max prefixes, de-configured,
- * configuration change, connection rejected), 7606 (via the codec).
+ * configuration change, connection rejected), 7606 (via the codec; per-session semantic
+ * checks, wire/validate.ts, applied by the RIB sink).
  */
 export { Speaker } from './speaker.ts';
 export type { FamilyName, OriginatedPrefix, PeerConfig, PeerStatus, PrefixRule, RouteInfo, SpeakerEvents, SpeakerOptions, SpeakerStatus } from './speaker/types.ts';

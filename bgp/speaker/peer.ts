@@ -97,6 +97,7 @@ export class PeerHandle {
       maxPrefix: (dropped) => queueMicrotask(() => this.#maxPrefix(dropped)),
       endOfRib: (afi) => this.#endOfRib(afi),
       dirty: () => host.scheduleFlush(),
+      treatAsWithdraw: (reason) => this.log.warn('UPDATE treated as withdraw (RFC 7606)', { reason }),
     });
     const fams = familiesOf(config).map((f) => ({ afi: f === 'ipv4' ? 1 : 2, safi: 1 }));
     const grHere = config.gracefulRestart !== false ? host.ownRestart : undefined;
@@ -223,7 +224,14 @@ export class PeerHandle {
     const host = this.#host;
     this.#negotiated = n;
     this.#upSince = host.clock.now();
-    this.#sink.reset(n.fourOctetAs);
+    this.#sink.reset(n.fourOctetAs, {
+      ebgp: this.config.asNumber !== host.asNumber,
+      peerAs: this.config.asNumber,
+      localRouterId: host.routerId,
+      clusterId: host.rib.config.clusterId ?? host.routerId,
+      enforceFirstAs: this.config.enforceFirstAs ?? true,
+      ...(this.#localAddress !== undefined ? { localAddress: this.#localAddress } : {}),
+    });
     host.rib.peerUp(this.ribPeer, n.peerRouterId);
     this.#families = { ipv4: n.families.some((f) => f.afi === 1), ipv6: n.families.some((f) => f.afi === 2) };
     this.#eorAwaited = new Set(n.families.map((f) => f.afi));

@@ -31,6 +31,12 @@ export interface PeerConfig {
   readonly routeReflectorClient?: boolean;
   readonly nextHopSelf?: boolean;
   readonly keepOriginalNextHop?: boolean;
+  /**
+   * eBGP: withdraw (RFC 7606 treat-as-withdraw) routes whose AS_PATH does not
+   * start with the peer's AS (RFC 4271 6.3). Default true, as in FRR and BIRD;
+   * false for a route server that does not prepend its own AS.
+   */
+  readonly enforceFirstAs?: boolean;
   /** Keep this peer's routes (stale) through its restart, and announce our own restart capability to it. Default true. */
   readonly gracefulRestart?: boolean;
   readonly maxPrefixes?: number;

@@ -42,4 +42,4 @@ export { strongestAction, isTreatAsWithdraw, ACTION_NAME, type Finding } from '.
 export { shutdownCommunication, shutdownData, type NotificationMessage } from './notification.ts';
 export type { RouteRefreshMessage } from './route-refresh.ts';
 export { parsePrefix, prefixToString, numberToIpv4, ipv4ToNumber, ipv6ToString, ipv6ToBytes } from './ip.ts';
-export { validateAttributes, type ValidationContext } from './validate.ts';
+export { validateAttributes, badNextHop, type ValidationContext } from './validate.ts';

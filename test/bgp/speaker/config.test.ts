@@ -30,7 +30,7 @@ describe('reef-bgp config', () => {
         peers: [
           {
             name: 'tor1', address: '10.0.0.2', asNumber: 65000, port: 179, passive: false, holdTime: 90, families: ['ipv4', 'ipv6'],
-            routeReflectorClient: false, nextHopSelf: false, keepOriginalNextHop: false, gracefulRestart: true, maxPrefixes: 100000,
+            routeReflectorClient: false, nextHopSelf: false, keepOriginalNextHop: false, enforceFirstAs: true, gracefulRestart: true, maxPrefixes: 100000,
             import: [{ prefix: '10.0.0.0/8', le: 32, action: 'accept' }, { prefix: '0.0.0.0/0', le: 32, action: 'reject' }],
             export: [],
           },

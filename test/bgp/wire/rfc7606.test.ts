@@ -167,5 +167,36 @@ describe('RFC 7606 error handling', () => {
       const f = validateAttributes({ ...attrs, nextHop: '224.0.0.1' }, { ebgp: false, peerAs: 65000, localRouterId: '10.0.0.1' });
       expect(f.map((x) => x.subcode)).to.deep.equal([8]);
     });
+    const ibgp = { ebgp: false, peerAs: 65000, localRouterId: '10.0.0.1', localAddress: '192.0.2.1' };
+    const nh = (nextHop: string): number[][] => validateAttributes({ origin: 0, asPath: [], nextHop }, ibgp).map((x) => [x.attrType!, x.action, x.subcode]);
+    for (const bad of ['0.0.0.0', '0.1.2.3', '224.0.0.5', '239.255.255.255', '240.0.0.1', '255.255.255.255', '192.0.2.1']) {
+      it(`withdraws NEXT_HOP ${bad}`, () => expect(nh(bad)).to.deep.equal([[3, W, 8]]));
+    }
+    for (const good of ['127.0.0.1', '127.0.0.3', '10.0.0.1', '1.0.0.1', '223.255.255.254', '192.0.2.2']) {
+      it(`accepts NEXT_HOP ${good} (loopback included)`, () => expect(nh(good)).to.deep.equal([]));
+    }
+    const mp = (nextHop: string, localAddress = '2001:db8::1'): number[][] =>
+      validateAttributes({ origin: 0, asPath: [], mpReach: { afi: 2, safi: 1, nextHop } }, { ...ibgp, localAddress }).map((x) => [x.attrType!, x.action]);
+    for (const bad of ['::', 'ff02::1', 'ff0e::1234', '2001:db8::1', '::ffff:0.0.0.1', '::ffff:e000:1']) {
+      it(`withdraws MP_REACH_NLRI next hop ${bad}`, () => expect(mp(bad)).to.deep.equal([[14, W]]));
+    }
+    it('withdraws an IPv4-mapped MP_REACH_NLRI next hop of our own IPv4 address', () => expect(mp('::ffff:c000:201', '192.0.2.1')).to.deep.equal([[14, W]]));
+    for (const good of ['2001:db8::2', '::1', '::ffff:7f00:1', 'fe80::1']) {
+      it(`accepts MP_REACH_NLRI next hop ${good}`, () => expect(mp(good)).to.deep.equal([]));
+    }
+    it('leaves a NEXT_HOP beside MP_REACH_NLRI alone (RFC 4760 3)', () => {
+      const f = validateAttributes({ origin: 0, asPath: [], nextHop: '0.0.0.0', mpReach: { afi: 2, safi: 1, nextHop: '2001:db8::2' } }, ibgp);
+      expect(f).to.deep.equal([]);
+    });
+    it('accepts an iBGP route without LOCAL_PREF', () => {
+      expect(validateAttributes({ origin: 0, asPath: [], nextHop: '10.0.0.9' }, ibgp)).to.deep.equal([]);
+    });
+    it('checks the first AS of an eBGP path unless enforceFirstAs is false', () => {
+      const a = { origin: 0 as const, asPath: [{ type: 2 as const, asns: [65002, 65001] }], nextHop: '10.0.0.9' };
+      const ebgp = { ebgp: true, peerAs: 65001, localRouterId: '10.0.0.1' };
+      expect(validateAttributes(a, ebgp).map((x) => [x.attrType, x.action])).to.deep.equal([[2, W]]);
+      expect(validateAttributes(a, { ...ebgp, enforceFirstAs: false })).to.deep.equal([]);
+      expect(validateAttributes({ ...a, asPath: [{ type: 2 as const, asns: [65001, 65002] }] }, ebgp)).to.deep.equal([]);
+    });
   });
 });
