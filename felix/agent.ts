@@ -157,6 +157,8 @@ export class PolicyAgent implements AgentInput {
     this.clock.clearTimeout(this.recheckTimer);
     this.timer = this.recheckTimer = undefined;
     await this.inflight;
+    // A restore synced() started for an apply that never ran ends unused.
+    this.dataplane.cancelPrestart();
     await Promise.allSettled([...this.conntrackWork]);
   }
 
@@ -219,6 +221,8 @@ export class PolicyAgent implements AgentInput {
     if (this.isSynced) return;
     this.isSynced = true;
     this.schedule(0);
+    // The first apply writes sets: start `ipset restore` now, so its start-up overlaps the calculation below.
+    if (this.running && this.fullPending) this.dataplane.prestart();
     this.graph.endBatch();
   }
 
@@ -319,6 +323,8 @@ export class PolicyAgent implements AgentInput {
       // The chains are rendered while the dataplane's first commands (ipset restore, routes) run.
       // Rendered in slices: between them the event loop keeps writing `ipset restore`'s input.
       const stats = await this.dataplane.apply(async () => {
+        // Yield first: the sets' input (just handed to the prestarted `ipset restore`) is written before any chain is rendered.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         renderMs += await this.translator.renderChainsSliced();
       });
       this.applies++;

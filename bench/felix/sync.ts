@@ -76,8 +76,9 @@ async function runOnce(): Promise<RunResult> {
     async function traceStart(argv: readonly string[], input: Promise<string>) {
       const t = performance.now();
       let fed = t;
-      const res = await inner.start!(argv, input.then((i) => ((fed = performance.now()), i)));
-      console.log(`    ${(performance.now() - t).toFixed(1).padStart(6)} ms  [${(t - traceT0).toFixed(1)} -> ${(performance.now() - traceT0).toFixed(1)}]  ${argv.slice(0, 4).join(' ')} (started early; input at ${(fed - traceT0).toFixed(1)})`);
+      let bytes = 0;
+      const res = await inner.start!(argv, input.then((i) => ((fed = performance.now()), (bytes = i.length), i)));
+      console.log(`    ${(performance.now() - t).toFixed(1).padStart(6)} ms  [${(t - traceT0).toFixed(1)} -> ${(performance.now() - traceT0).toFixed(1)}]  ${argv.slice(0, 4).join(' ')} (started early; ${bytes} bytes in at ${(fed - traceT0).toFixed(1)})`);
       return res;
     }
     const w = generate({ endpoints: ENDPOINTS, policies: POLICIES, local: LOCAL, node: NODE });
@@ -147,14 +148,21 @@ async function runOnce(): Promise<RunResult> {
     // tables (rules reference sets); meanwhile the veth sysctls, then the routes.
     const r0 = performance.now();
     if (TRACE) console.log('    raw:');
+    // --trace: each raw command's span, relative to r0.
+    const exec = async (argv: string[], opts?: { input: string }) => {
+      const t = performance.now();
+      const res = await scope.exec(ns, argv, opts);
+      if (TRACE) console.log(`    ${(performance.now() - t).toFixed(1).padStart(6)} ms  [${(t - r0).toFixed(1)} -> ${(performance.now() - r0).toFixed(1)}]  ${argv.slice(0, 3).join(' ')} (${opts?.input.length ?? 0} bytes in)`);
+      return res;
+    };
     await Promise.all([
       (async () => {
-        await scope.exec(ns, ['ipset', 'restore'], { input: `${sets.join('\n')}\n` });
-        await Promise.all(dumps.map((d) => scope.exec(ns, [d.cmd, '--noflush'], { input: d.text })));
+        await exec(['ipset', 'restore'], { input: `${sets.join('\n')}\n` });
+        await Promise.all(dumps.map((d) => exec([d.cmd, '--noflush'], { input: d.text })));
       })(),
       (async () => {
-        await scope.exec(ns, ['sysctl', '-q', '-w', ...sysctls]);
-        await scope.exec(ns, ['ip', '-batch', '-'], { input: `${routes.join('\n')}\n` });
+        await exec(['sysctl', '-q', '-w', ...sysctls]);
+        await exec(['ip', '-batch', '-'], { input: `${routes.join('\n')}\n` });
       })(),
     ]);
     const r1 = performance.now();

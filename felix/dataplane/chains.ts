@@ -5,8 +5,7 @@
  * INPUT/OUTPUT hooks, NAT, the base-chain jumps) are built with HashedChain,
  * hashed the same position-dependent way so read-back compares hashes only.
  */
-import { createHash } from 'node:crypto';
-import { quoteArg, ruleText } from '../calc/render/args.ts';
+import { quoteArg, ruleHash, ruleText } from '../calc/render/args.ts';
 import type { Chain } from '../calc/render/index.ts';
 
 export interface RuleSpec {
@@ -41,12 +40,13 @@ export class HashedChain {
 
   /** `args` without the comment; the hash comment goes in front of the target, as the renderer puts it. */
   add(matches: readonly string[], target: readonly string[]): this {
-    const hash = createHash('sha256')
-      .update(`${this.name}\0${this.prev}\0${JSON.stringify(matches)}\0${JSON.stringify(target)}`)
-      .digest('base64url')
-      .slice(0, 16);
+    let body = '';
+    for (const m of matches) body += `${quoteArg(m)} `;
+    const targetText = target.map(quoteArg).join(' ');
+    // Hashed like the renderer's rules: over the text that is installed.
+    const hash = ruleHash(this.name, this.prev, body, targetText);
     this.prev = hash;
-    this.rules.push({ hash, text: [...matches, '-m', 'comment', '--comment', `reef:${hash}`, ...target].map(quoteArg).join(' ') });
+    this.rules.push({ hash, text: `${body}-m comment --comment reef:${hash} ${targetText}` });
     return this;
   }
 

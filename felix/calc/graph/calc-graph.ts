@@ -19,9 +19,11 @@
  * them, and the listener hears one batch.
  */
 import { convertPolicy, policyKey } from '../policy/convert.ts';
+import { inheritedLabels } from '../policy/labels.ts';
 import { comparePolicies, endpointKey, type Direction, type EndpointInput, type NamespaceInput, type Policy, type PolicyInput } from '../policy/types.ts';
 import { endpointRecord, type EndpointRecord } from './endpoint-record.ts';
-import type { CalcEvent, CalcListener, LocalEndpoint } from './events.ts';
+import type { ActivePolicy, CalcEvent, CalcListener, LocalEndpoint } from './events.ts';
+import { sameData } from './same-data.ts';
 import { IpSetTable } from './ipset-table.ts';
 import type { CalcInput } from './from-scratch.ts';
 import { applyEvents, emptyState, type CalcState } from './model.ts';
@@ -46,6 +48,8 @@ export class CalcGraph {
   private readonly endpoints = new Map<string, EndpointRecord>();
   private readonly namespaces = new Map<string, NamespaceInput>();
   private readonly nsMembers = new Map<string, Set<string>>();
+  /** Per namespace name: inheritedLabels(), computed once per namespace update instead of once per endpoint. */
+  private readonly nsInherited = new Map<string, readonly string[]>();
   private readonly policies = new Map<string, PolicyRecord>();
   private readonly selPolicies = new Map<string, Set<string>>();
   readonly applyIndex = new SelectorIndex();
@@ -53,8 +57,9 @@ export class CalcGraph {
   private readonly ipsets: IpSetTable;
   private readonly dirtyEndpoints = new Set<string>();
   private readonly dirtyPolicies = new Set<string>();
-  private readonly emittedEndpoints = new Map<string, string>();
-  private readonly emittedPolicies = new Map<string, string>();
+  /** What the listener was last told, by key (compared with sameData: no JSON kept or made). */
+  private readonly emittedEndpoints = new Map<string, LocalEndpoint>();
+  private readonly emittedPolicies = new Map<string, ActivePolicy>();
   private readonly state: CalcState = emptyState();
   private batchDepth = 0;
 
@@ -106,7 +111,7 @@ export class CalcGraph {
 
   upsertEndpoint(ep: EndpointInput): void {
     const key = endpointKey(ep);
-    this.applyEndpoint(key, endpointRecord(ep, this.namespaces.get(ep.namespace), this.nodeName));
+    this.applyEndpoint(key, endpointRecord(ep, this.namespaces.get(ep.namespace), this.nodeName, this.inherited(ep.namespace)));
     this.flush();
   }
 
@@ -174,10 +179,17 @@ export class CalcGraph {
     return ev;
   }
 
+  private inherited(name: string): readonly string[] {
+    let kv = this.nsInherited.get(name);
+    if (kv === undefined) this.nsInherited.set(name, (kv = inheritedLabels(this.namespaces.get(name), name)));
+    return kv;
+  }
+
   private relabelNamespace(name: string): void {
+    this.nsInherited.delete(name);
     for (const key of this.nsMembers.get(name) ?? []) {
       const rec = this.endpoints.get(key)!;
-      this.applyEndpoint(key, endpointRecord(rec.input, this.namespaces.get(name), this.nodeName));
+      this.applyEndpoint(key, endpointRecord(rec.input, this.namespaces.get(name), this.nodeName, this.inherited(name)));
     }
   }
 
@@ -197,7 +209,10 @@ export class CalcGraph {
       if (old) {
         const members = this.nsMembers.get(old.input.namespace)!;
         members.delete(key);
-        if (members.size === 0) this.nsMembers.delete(old.input.namespace);
+        if (members.size === 0) {
+          this.nsMembers.delete(old.input.namespace);
+          this.nsInherited.delete(old.input.namespace);
+        }
       }
     }
     const changes = rec?.local ? this.applyIndex.upsertItem(key, rec.labels) : this.applyIndex.removeItem(key);
@@ -270,10 +285,10 @@ export class CalcGraph {
     for (const key of this.dirtyPolicies) {
       const resolved = this.policies.get(key)?.resolved;
       if (resolved) {
-        const json = JSON.stringify(resolved.policy);
-        if (this.emittedPolicies.get(key) !== json) {
+        const was = this.emittedPolicies.get(key);
+        if (was === undefined || !sameData(was, resolved.policy)) {
           events.push({ type: 'policyUpdated', key, policy: resolved.policy });
-          this.emittedPolicies.set(key, json);
+          this.emittedPolicies.set(key, resolved.policy);
         }
       } else if (this.emittedPolicies.delete(key)) {
         removedPolicies.push({ type: 'policyRemoved', key });
@@ -282,10 +297,10 @@ export class CalcGraph {
     for (const key of this.dirtyEndpoints) {
       const view = this.endpointView(key);
       if (view) {
-        const json = JSON.stringify(view);
-        if (this.emittedEndpoints.get(key) !== json) {
+        const was = this.emittedEndpoints.get(key);
+        if (was === undefined || !sameData(was, view)) {
           events.push({ type: 'endpointUpdated', key, endpoint: view });
-          this.emittedEndpoints.set(key, json);
+          this.emittedEndpoints.set(key, view);
         }
       } else if (this.emittedEndpoints.delete(key)) {
         events.push({ type: 'endpointRemoved', key });

@@ -13,11 +13,12 @@ export interface EndpointRecord {
   readonly local: boolean;
 }
 
-export function endpointRecord(ep: EndpointInput, ns: NamespaceInput | undefined, nodeName: string): EndpointRecord {
+/** `inherited`: inheritedLabels(ns, ep.namespace), when the caller keeps it per namespace. */
+export function endpointRecord(ep: EndpointInput, ns: NamespaceInput | undefined, nodeName: string, inherited?: readonly string[]): EndpointRecord {
   return {
     input: ep,
-    labels: endpointLabels(ep, ns),
-    cidrs: [...new Set(ep.ips.map((ip) => parseCidr(ip).text))].sort(),
+    labels: endpointLabels(ep, ns, inherited),
+    cidrs: ep.ips.length === 1 ? [parseCidr(ep.ips[0]!).text] : [...new Set(ep.ips.map((ip) => parseCidr(ip).text))].sort(),
     local: ep.node === nodeName,
   };
 }

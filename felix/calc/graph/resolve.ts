@@ -27,6 +27,21 @@ export type IpSetDef =
 
 const ALL_SELECTOR = fromAst(ALL);
 
+/** Set ids by their hashed text: the same nets list or named port recurs across policies and resolves. */
+const ids = new Map<string, string>();
+
+function setId(prefix: 'c' | 'n', text: string): string {
+  const key = `${prefix}${text}`;
+  let id = ids.get(key);
+  if (id === undefined) {
+    id = `${prefix}:${shortHash(text)}`;
+    // A crude bound, as for the selector caches.
+    if (ids.size >= 50_000) ids.clear();
+    ids.set(key, id);
+  }
+  return id;
+}
+
 class Resolver {
   readonly sets = new Map<string, IpSetDef>();
 
@@ -36,14 +51,14 @@ class Resolver {
   }
 
   netSet(nets: readonly string[]): string {
-    const id = `c:${shortHash(nets.join(','))}`;
+    const id = setId('c', nets.join(','));
     this.sets.set(id, { kind: 'nets', id, type: 'hash:net', nets });
     return id;
   }
 
   namedPortSet(s: Selector, protocol: number, port: string): string {
     const proto = iptablesProtocolName(protocol);
-    const id = `n:${shortHash(`${s.text}|${proto}|${port}`)}`;
+    const id = setId('n', `${s.text}|${proto}|${port}`);
     this.sets.set(id, { kind: 'namedPort', id, type: 'hash:ip,port', selector: s, protocol: proto, port });
     return id;
   }

@@ -99,7 +99,7 @@ export class SelectorIndex {
       this.evaluations++;
       if (sel.matches(labels)) {
         e.matches.add(item);
-        this.itemSels.get(item)!.add(sel.id);
+        this.selsOf(item).add(sel.id);
       }
     };
     if (terms === undefined) {
@@ -138,20 +138,20 @@ export class SelectorIndex {
       if (!set) byValue.set(v, (set = new Set()));
       set.add(item);
     }
+    // Made on the first match: most items match few selectors, many (during an initial load) none yet.
     let mine = this.itemSels.get(item);
-    if (!mine) this.itemSels.set(item, (mine = new Set()));
     const candidates = old === undefined ? this.candidateSelectors(labels) : this.affected(old, labels);
     const changes: MatchChange[] = [];
     for (const id of candidates) {
       const e = this.sels.get(id)!;
       this.evaluations++;
       const now = e.sel.matches(labels);
-      if (now === mine.has(id)) continue;
+      if (now === (mine?.has(id) ?? false)) continue;
       if (now) {
-        mine.add(id);
+        (mine ??= this.selsOf(item)).add(id);
         e.matches.add(item);
       } else {
-        mine.delete(id);
+        mine!.delete(id);
         e.matches.delete(item);
       }
       changes.push({ selectorId: id, item, matches: now });
@@ -160,18 +160,26 @@ export class SelectorIndex {
   }
 
   removeItem(item: string): MatchChange[] {
-    const mine = this.itemSels.get(item);
-    if (!mine) return [];
-    const changes: MatchChange[] = [];
-    for (const id of mine) {
-      this.sels.get(id)?.matches.delete(item);
-      changes.push({ selectorId: id, item, matches: false });
-    }
-    this.itemSels.delete(item);
     const old = this.items.get(item);
-    if (old !== undefined) this.unindexItem(item, old);
+    if (old === undefined) return [];
+    const changes: MatchChange[] = [];
+    const mine = this.itemSels.get(item);
+    if (mine) {
+      for (const id of mine) {
+        this.sels.get(id)?.matches.delete(item);
+        changes.push({ selectorId: id, item, matches: false });
+      }
+      this.itemSels.delete(item);
+    }
+    this.unindexItem(item, old);
     this.items.delete(item);
     return changes;
+  }
+
+  private selsOf(item: string): Set<string> {
+    let mine = this.itemSels.get(item);
+    if (!mine) this.itemSels.set(item, (mine = new Set()));
+    return mine;
   }
 
   matches(selectorId: string): ReadonlySet<string> {

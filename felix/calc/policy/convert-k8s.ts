@@ -19,8 +19,8 @@
  * business (decide.ts), not a rule's.
  */
 import { and } from '../selector/ast.ts';
-import { fromLabelSelector, LabelSelectorError } from '../selector/k8s.ts';
-import { fromAst } from '../selector/selector.ts';
+import { fromLabelSelector, LabelSelectorError, type LabelSelector } from '../selector/k8s.ts';
+import { memoSelector, type Selector } from '../selector/selector.ts';
 import { Converter, policyKey } from './convert-reef.ts';
 import { PROTO } from './protocols.ts';
 import { inNamespace, namespaceScope } from './scope.ts';
@@ -43,7 +43,7 @@ interface ProtoGroup {
   ports: PortSpec[] | undefined;
 }
 
-function label(c: Converter, f: () => ReturnType<typeof fromLabelSelector>) {
+function label<T>(c: Converter, f: () => T): T {
   try {
     return f();
   } catch (e) {
@@ -60,11 +60,51 @@ function peerSide(c: Converter, p: K8sNetworkPolicyPeer, namespace: string, path
     return except ? { nets, notNets: except } : { nets };
   }
   if (!p.podSelector && !p.namespaceSelector) c.fail(path, 'a peer needs podSelector, namespaceSelector or ipBlock');
-  const pods = label(c, () => fromLabelSelector(p.podSelector, `${path}.podSelector`));
-  const scope = p.namespaceSelector
-    ? namespaceScope(label(c, () => fromLabelSelector(p.namespaceSelector, `${path}.namespaceSelector`)))
-    : inNamespace(namespace);
-  return { selector: fromAst(and(scope, pods)) };
+  const pk = labelSelectorKey(p.podSelector);
+  const nk = p.namespaceSelector ? labelSelectorKey(p.namespaceSelector) : `ns${namespace.length}:${namespace}`;
+  const key = pk === undefined || nk === undefined ? undefined : `k8s-peer ${nk.length}:${nk}${pk}`;
+  const selector = label(c, () =>
+    memoSelector(key, () => {
+      const pods = fromLabelSelector(p.podSelector, `${path}.podSelector`);
+      const scope = p.namespaceSelector ? namespaceScope(fromLabelSelector(p.namespaceSelector, `${path}.namespaceSelector`)) : inNamespace(namespace);
+      return and(scope, pods);
+    }),
+  );
+  return { selector };
+}
+
+/**
+ * A string that determines fromLabelSelector's result (the memoSelector key
+ * for selectors built from it); undefined for input that cannot be keyed
+ * (a non-string where strings belong), which is then built every time.
+ * Every string is length-prefixed and every list counted, so the key is
+ * injective: equal keys mean equal inputs.
+ */
+export function labelSelectorKey(ls: LabelSelector | undefined): string | undefined {
+  if (ls === undefined) return 'u';
+  const ml = ls.matchLabels;
+  const names = ml === undefined ? [] : Object.keys(ml);
+  let k = `L${names.length}`;
+  for (const name of names) {
+    const v = ml![name];
+    if (typeof v !== 'string') return undefined;
+    k += `|${name.length}:${name}${v.length}:${v}`;
+  }
+  const exprs = ls.matchExpressions ?? [];
+  k += `E${exprs.length}`;
+  for (const e of exprs) {
+    if (typeof e.key !== 'string' || typeof e.operator !== 'string') return undefined;
+    k += `|${e.key.length}:${e.key}${e.operator.length}:${e.operator}`;
+    if (e.values === undefined) k += 'V';
+    else {
+      k += `[${e.values.length}`;
+      for (const v of e.values) {
+        if (typeof v !== 'string') return undefined;
+        k += `|${v.length}:${v}`;
+      }
+    }
+  }
+  return k;
 }
 
 function protoGroups(c: Converter, ports: K8sNetworkPolicyPort[], path: string): ProtoGroup[] {
@@ -126,11 +166,16 @@ export function convertK8sPolicy(p: K8sPolicy): Policy {
   const c = new Converter(key);
   const spec = p.spec;
   const types = spec.policyTypes && spec.policyTypes.length > 0 ? spec.policyTypes : (spec.egress?.length ?? 0) > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
-  const pods = label(c, () => fromLabelSelector(spec.podSelector, 'spec.podSelector'));
+  const pk = labelSelectorKey(spec.podSelector);
+  const selector: Selector = label(c, () =>
+    memoSelector(pk === undefined ? undefined : `k8s-applies ${p.namespace.length}:${p.namespace}${pk}`, () =>
+      and(inNamespace(p.namespace), fromLabelSelector(spec.podSelector, 'spec.podSelector')),
+    ),
+  );
   return {
     key,
     order: K8S_POLICY_ORDER,
-    selector: fromAst(and(inNamespace(p.namespace), pods)),
+    selector,
     ingress: types.includes('Ingress')
       ? rules(c, (spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })), p.namespace, 'ingress')
       : undefined,

@@ -6,7 +6,7 @@
  */
 import { parseSelector } from '../selector/parser.ts';
 import { and, type SelectorNode } from '../selector/ast.ts';
-import { fromAst, selector as parsedSelector } from '../selector/selector.ts';
+import { fromAst, memoSelector, selector as parsedSelector } from '../selector/selector.ts';
 import { parseCidr } from './cidr.ts';
 import { PolicyInvalidError } from './errors.ts';
 import { hasPorts, isIcmp, protocolNumber } from './protocols.ts';
@@ -80,6 +80,23 @@ export class Converter {
   }
 }
 
+/** Stands for "no selector" in memoSelector's cache (entitySelector's undefined). */
+const NO_SELECTOR: SelectorNode = { op: 'has', key: '\0reef: no selector' };
+const NO_SELECTOR_SEL = fromAst(NO_SELECTOR);
+
+/**
+ * memoSelector's key for selectors built from a rule side's or a policy's
+ * texts: every part length-prefixed (an empty or absent text is absent to
+ * the converter too), so equal keys mean equal inputs.
+ */
+function memoKey(kind: string, sel: string | undefined, nsSel: string | undefined, flag: string, namespace: string | undefined): string | undefined {
+  const part = (t: string | undefined) => (t ? (typeof t === 'string' ? `${t.length}:${t}` : undefined) : '-');
+  const a = part(sel);
+  const b = part(nsSel);
+  if (a === undefined || b === undefined) return undefined;
+  return `reef-${kind} ${a}${b}${flag}${namespace === undefined ? '-' : `${namespace.length}:${namespace}`}`;
+}
+
 function icmp(c: Converter, m: IcmpMatch | undefined, proto: number | undefined, path: string): IcmpMatch | undefined {
   if (m === undefined) return undefined;
   if (!isIcmp(proto)) c.fail(path, 'icmp matches need protocol ICMP or ICMPv6');
@@ -90,15 +107,21 @@ function icmp(c: Converter, m: IcmpMatch | undefined, proto: number | undefined,
 
 function side(c: Converter, e: EntityRuleInput | undefined, namespace: string | undefined, proto: number | undefined, path: string): Side {
   if (e === undefined) return {};
-  const sel = e.selector ? c.selector(e.selector, `${path}.selector`) : undefined;
-  const nsSel = e.namespaceSelector ? c.selector(e.namespaceSelector, `${path}.namespaceSelector`) : undefined;
+  // The scoped selector depends only on these texts and the namespace: built once per distinct combination.
+  const scoped =
+    !e.selector && !e.namespaceSelector && !e.notSelector
+      ? undefined
+      : memoSelector(memoKey('side', e.selector, e.namespaceSelector, e.notSelector ? '!' : '', namespace), () => {
+          const sel = e.selector ? c.selector(e.selector, `${path}.selector`) : undefined;
+          const nsSel = e.namespaceSelector ? c.selector(e.namespaceSelector, `${path}.namespaceSelector`) : undefined;
+          return entitySelector(sel, nsSel, !!e.notSelector, namespace) ?? NO_SELECTOR;
+        });
   const notSel = e.notSelector ? c.selector(e.notSelector, `${path}.notSelector`) : undefined;
-  const scoped = entitySelector(sel, nsSel, notSel !== undefined, namespace);
   const ports = c.ports(e.ports, `${path}.ports`);
   const notPorts = c.ports(e.notPorts, `${path}.notPorts`);
   if ((ports || notPorts) && !hasPorts(proto)) c.fail(`${path}.ports`, 'ports need protocol TCP, UDP, SCTP or UDPLite');
   const out: { -readonly [K in keyof Side]: Side[K] } = {};
-  if (scoped) out.selector = fromAst(scoped);
+  if (scoped && scoped !== NO_SELECTOR_SEL) out.selector = scoped;
   if (notSel) out.notSelector = fromAst(notSel);
   const nets = c.nets(e.nets, `${path}.nets`);
   const notNets = c.nets(e.notNets, `${path}.notNets`);
@@ -142,18 +165,22 @@ export function convertReefPolicy(p: Extract<PolicyInput, { kind: 'NetworkPolicy
   const c = new Converter(key);
   const spec = p.spec;
   const namespace = p.kind === 'NetworkPolicy' ? p.namespace : undefined;
-  let applies = spec.selector ? c.selector(spec.selector, 'spec.selector') : parseSelector('all()');
-  if (namespace !== undefined) {
-    if (spec.namespaceSelector) c.fail('spec.namespaceSelector', 'only a GlobalNetworkPolicy has a namespaceSelector');
-    applies = and(inNamespace(namespace), applies);
-  } else if (spec.namespaceSelector) {
-    applies = and(namespaceScope(c.selector(spec.namespaceSelector, 'spec.namespaceSelector')), applies);
-  }
+  // Built once per distinct (selector, namespaceSelector, namespace); a build that fails is not cached.
+  const selector = memoSelector(memoKey('applies', spec.selector, spec.namespaceSelector, '', namespace), () => {
+    let applies = spec.selector ? c.selector(spec.selector, 'spec.selector') : parseSelector('all()');
+    if (namespace !== undefined) {
+      if (spec.namespaceSelector) c.fail('spec.namespaceSelector', 'only a GlobalNetworkPolicy has a namespaceSelector');
+      applies = and(inNamespace(namespace), applies);
+    } else if (spec.namespaceSelector) {
+      applies = and(namespaceScope(c.selector(spec.namespaceSelector, 'spec.namespaceSelector')), applies);
+    }
+    return applies;
+  });
   const t = types(spec);
   return {
     key,
     order: spec.order,
-    selector: fromAst(applies),
+    selector,
     ingress: t.ingress ? (spec.ingress ?? []).map((r, i) => rule(c, r, namespace, `spec.ingress[${i}]`)) : undefined,
     egress: t.egress ? (spec.egress ?? []).map((r, i) => rule(c, r, namespace, `spec.egress[${i}]`)) : undefined,
   };

@@ -20,10 +20,24 @@ export function namespaceLabels(ns: NamespaceInput | undefined, name: string): M
   return m;
 }
 
-export function endpointLabels(ep: EndpointInput, ns: NamespaceInput | undefined): Labels {
+/**
+ * A namespace's labels as its endpoints inherit them: `pcns.`-prefixed, flat
+ * (key, value, key, value…). The calc graph computes this once per namespace
+ * update and passes it to endpointLabels for every endpoint inside.
+ */
+export function inheritedLabels(ns: NamespaceInput | undefined, name: string): string[] {
+  const kv: string[] = [];
+  for (const [k, v] of namespaceLabels(ns, name)) kv.push(NAMESPACE_LABEL_PREFIX + k, v);
+  return kv;
+}
+
+/** `inherited`: inheritedLabels(ns, ep.namespace), when the caller has it. */
+export function endpointLabels(ep: EndpointInput, ns: NamespaceInput | undefined, inherited?: readonly string[]): Labels {
   const m = new Map<string, string>();
-  for (const [k, v] of namespaceLabels(ns, ep.namespace)) m.set(NAMESPACE_LABEL_PREFIX + k, v);
-  for (const [k, v] of Object.entries(ep.labels)) m.set(k, v);
+  const kv = inherited ?? inheritedLabels(ns, ep.namespace);
+  for (let i = 0; i < kv.length; i += 2) m.set(kv[i]!, kv[i + 1]!);
+  const own = ep.labels;
+  for (const k in own) if (Object.hasOwn(own, k)) m.set(k, own[k]!);
   m.set(NAMESPACE_LABEL, ep.namespace);
   m.set(ORCHESTRATOR_LABEL, 'k8s');
   return m;

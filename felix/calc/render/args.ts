@@ -1,5 +1,5 @@
 /** Structured rules to iptables arguments, and the chain builder that hashes each rule. */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Action, Chain, IptRule, Match } from './types.ts';
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -97,8 +97,13 @@ export function actionText(a: Action): string {
   }
 }
 
+/** The text ChainBuilder already made for each rule it built (rules are immutable), so it is not made twice. */
+const texts = new WeakMap<IptRule, string>();
+
 /** ruleArgs(r) quoted and joined: the text after `-A CHAIN ` in iptables-restore input. */
 export function ruleText(r: IptRule): string {
+  const known = texts.get(r);
+  if (known !== undefined) return known;
   let s = '';
   for (const m of r.matches) s += `${matchText(m)} `;
   // The hash is base64url: never quoted.
@@ -119,17 +124,35 @@ export class ChainBuilder {
     this.name = name;
   }
 
+  /**
+   * The hash is over the chain name, the previous rule's hash and the rule's
+   * own iptables-restore text (matches, then target): exactly what is
+   * installed, computed once and kept for ruleText().
+   */
   add(matches: readonly Match[], action: Action, note?: string): this {
-    const hash = createHash('sha256')
-      .update(`${this.name}\0${this.prev}\0${JSON.stringify(matches)}\0${JSON.stringify(action)}`)
-      .digest('base64url')
-      .slice(0, 16);
+    let body = '';
+    for (const m of matches) body += `${matchText(m)} `;
+    const target = actionText(action);
+    const hash = ruleHash(this.name, this.prev, body, target);
     this.prev = hash;
-    this.rules.push(note === undefined ? { matches, action, hash } : { matches, action, hash, note });
+    const rule: IptRule = note === undefined ? { matches, action, hash } : { matches, action, hash, note };
+    // The hash is base64url: never quoted.
+    texts.set(rule, `${body}-m comment --comment reef:${hash} ${target}`);
+    this.rules.push(rule);
     return this;
   }
 
   build(): Chain {
     return { name: this.name, rules: this.rules };
   }
+}
+
+/**
+ * A rule's position-dependent hash: 16 base64url characters (96 bits) of
+ * SHA-256 over the chain name, the previous rule's hash, the matches' text
+ * (each followed by a space) and the target's text. Stable across runs and
+ * versions as long as the rule text is.
+ */
+export function ruleHash(chain: string, prev: string, matchesText: string, targetText: string): string {
+  return digest('sha256', `${chain}\0${prev}\0${matchesText}\0${targetText}`, 'base64url').slice(0, 16);
 }

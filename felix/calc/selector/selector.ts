@@ -3,7 +3,7 @@
  * is cached by source text, so a selector repeated across a thousand policies
  * is parsed and compiled once.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { labelKeys, print, type SelectorNode } from './ast.ts';
 import { compile, type Labels, type Matcher } from './compile.ts';
 import { parseSelector } from './parser.ts';
@@ -36,7 +36,7 @@ export class Selector {
 }
 
 export function shortHash(text: string, length = 20): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, length);
+  return hash('sha256', text, 'base64url').slice(0, length);
 }
 
 export function selectorId(canonicalText: string): string {
@@ -70,4 +70,31 @@ export function fromAst(ast: SelectorNode): Selector {
     byCanonical.set(text, s);
   }
   return s;
+}
+
+const memo = new Map<string, Selector>();
+const MEMO_LIMIT = 50_000;
+
+/**
+ * The Selector a converter derives from its source fields (selector texts,
+ * a LabelSelector, the policy's namespace), cached by `key`: a string that
+ * determines the result (the caller's kind, then every input the build reads).
+ * So a scoped selector repeated across policies is built, printed and hashed
+ * once. `build` runs only on a miss and may throw (nothing is cached then);
+ * an undefined key (input the caller cannot key safely) always builds.
+ */
+export function memoSelector(key: string | undefined, build: () => SelectorNode): Selector {
+  if (key === undefined) return fromAst(build());
+  let s = memo.get(key);
+  if (s === undefined) {
+    s = fromAst(build());
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, s);
+  }
+  return s;
+}
+
+/** Empties memoSelector's cache (tests). */
+export function clearSelectorMemo(): void {
+  memo.clear();
 }
