@@ -16,7 +16,7 @@
  * `hash:ip,port` (named port) sets are `10.0.1.1,tcp:8080`. A set may hold
  * both families; the renderer splits them into per-family kernel sets.
  */
-import type { Direction, IcmpMatch, RuleAction } from '../policy/types.ts';
+import type { Direction, Rule } from '../policy/types.ts';
 
 export type IpSetType = 'hash:net' | 'hash:ip,port';
 
@@ -41,15 +41,8 @@ export interface CalcSide {
   readonly notNamedPortSetIds?: readonly string[];
 }
 
-export interface CalcRule {
-  readonly action: RuleAction;
-  readonly protocol?: number;
-  readonly notProtocol?: number;
-  readonly icmp?: IcmpMatch;
-  readonly notICMP?: IcmpMatch;
-  readonly src: CalcSide;
-  readonly dst: CalcSide;
-}
+/** A policy rule with its sides resolved to ipsets; the other matches are the policy's own. */
+export type CalcRule = Omit<Rule, 'src' | 'dst'> & { readonly src: CalcSide; readonly dst: CalcSide };
 
 export interface ActivePolicy {
   readonly key: string;

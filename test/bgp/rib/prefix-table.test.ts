@@ -3,6 +3,15 @@ import fc from 'fast-check';
 import { PrefixTable } from '../../../bgp/rib/prefix-table.ts';
 import { formatKey, keyToPrefix, parsePrefix, prefixKey, v4Key } from '../../../bgp/rib/prefix-key.ts';
 
+/** The table holds exactly what the model Map holds: size, lookups and iteration. */
+function expectSameAsMap(t: PrefixTable<number>, m: Map<number | string, number>): void {
+  expect(t.size).to.equal(m.size);
+  for (const [k, v] of m) expect(t.get(k)).to.equal(v);
+  const seen = new Map<number | string, number>();
+  t.forEach((v, k) => seen.set(k, v));
+  expect(seen).to.deep.equal(m);
+}
+
 describe('the prefix table', () => {
   it('behaves like a Map under any mix of set and delete, through growth and collisions', () => {
     // Few distinct keys, tiny initial capacity: long probe runs, wrap-around and many backward shifts.
@@ -22,10 +31,7 @@ describe('the prefix table', () => {
           } else expect(t.delete(k)).to.equal(m.delete(k));
           expect(t.size).to.equal(m.size);
         }
-        for (const [k, v] of m) expect(t.get(k)).to.equal(v);
-        const seen = new Map<number | string, number>();
-        t.forEach((v, k) => seen.set(k, v));
-        expect(seen).to.deep.equal(m);
+        expectSameAsMap(t, m);
       }),
       { numRuns: 300 },
     );
@@ -52,11 +58,7 @@ describe('the prefix table', () => {
             m.set(k, v);
           } else expect(t.delete(k)).to.equal(m.delete(k));
         }
-        expect(t.size).to.equal(m.size);
-        for (const [k, v] of m) expect(t.get(k)).to.equal(v);
-        const seen = new Map<number | string, number>();
-        t.forEach((v, k) => seen.set(k, v));
-        expect(seen).to.deep.equal(m);
+        expectSameAsMap(t, m);
         for (const k of [...m.keys()]) t.delete(k);
         expect(t.size).to.equal(0);
       }),
