@@ -157,8 +157,7 @@ export class PolicyAgent implements AgentInput {
     this.clock.clearTimeout(this.recheckTimer);
     this.timer = this.recheckTimer = undefined;
     await this.inflight;
-    // A restore synced() started for an apply that never ran ends unused.
-    this.dataplane.cancelPrestart();
+    this.dataplane.closeSpares();
     await Promise.allSettled([...this.conntrackWork]);
   }
 
@@ -221,8 +220,6 @@ export class PolicyAgent implements AgentInput {
     if (this.isSynced) return;
     this.isSynced = true;
     this.schedule(0);
-    // The first apply writes sets: start `ipset restore` now, so its start-up overlaps the calculation below.
-    if (this.running && this.fullPending) this.dataplane.prestart();
     this.graph.endBatch();
   }
 
@@ -305,8 +302,6 @@ export class PolicyAgent implements AgentInput {
     const started = this.clock.now();
     let flush = new Set<string>();
     let renderMs = 0;
-    // A full apply (the first sync above all) writes sets: start `ipset restore` while the events are folded.
-    if (full) this.dataplane.prestart();
     try {
       flush = this.translator.apply(events);
       if (full) {
@@ -323,7 +318,7 @@ export class PolicyAgent implements AgentInput {
       // The chains are rendered while the dataplane's first commands (ipset restore, routes) run.
       // Rendered in slices: between them the event loop keeps writing `ipset restore`'s input.
       const stats = await this.dataplane.apply(async () => {
-        // Yield first: the sets' input (just handed to the prestarted `ipset restore`) is written before any chain is rendered.
+        // Yield first: the sets' input (just handed to `ipset restore`) is written before any chain is rendered.
         await new Promise<void>((resolve) => setImmediate(resolve));
         renderMs += await this.translator.renderChainsSliced();
       });
@@ -346,7 +341,6 @@ export class PolicyAgent implements AgentInput {
       this.armRecheck();
       if (flush.size > 0) this.flushConntrack(flush);
     } catch (err) {
-      this.dataplane.cancelPrestart();
       this.failures++;
       this.lastError = err instanceof Error ? err.message : String(err);
       // The managers keep their desired state; a full resync reconciles whatever half-applied.

@@ -70,17 +70,31 @@ async function runOnce(): Promise<RunResult> {
             console.log(`    ${(performance.now() - t).toFixed(1).padStart(6)} ms  [${(t - traceT0).toFixed(1)} -> ${(performance.now() - traceT0).toFixed(1)}]  ${argv.slice(0, 4).join(' ')} (${input?.length ?? 0} bytes in)`);
             return res;
           },
-          ...(inner.start ? { start: traceStart } : {}),
+          spawn(argv: readonly string[]) {
+            // A spare: timed from the end of its input (its start-up is not on any apply's path).
+            const proc = inner.spawn!(argv);
+            let bytes = 0;
+            return {
+              argv,
+              get exited() {
+                return proc.exited;
+              },
+              write(chunk: string) {
+                bytes += chunk.length;
+                proc.write(chunk);
+              },
+              async end(last = '') {
+                const t = performance.now();
+                const res = await proc.end(last);
+                bytes += last.length;
+                if (bytes > 0) console.log(`    ${(performance.now() - t).toFixed(1).padStart(6)} ms  [${(t - traceT0).toFixed(1)} -> ${(performance.now() - traceT0).toFixed(1)}]  ${argv.slice(0, 4).join(' ')} (spare; ${bytes} bytes in)`);
+                return res;
+              },
+              kill: () => proc.kill(),
+            };
+          },
         }
       : inner;
-    async function traceStart(argv: readonly string[], input: Promise<string>) {
-      const t = performance.now();
-      let fed = t;
-      let bytes = 0;
-      const res = await inner.start!(argv, input.then((i) => ((fed = performance.now()), (bytes = i.length), i)));
-      console.log(`    ${(performance.now() - t).toFixed(1).padStart(6)} ms  [${(t - traceT0).toFixed(1)} -> ${(performance.now() - traceT0).toFixed(1)}]  ${argv.slice(0, 4).join(' ')} (started early; ${bytes} bytes in at ${(fed - traceT0).toFixed(1)})`);
-      return res;
-    }
     const w = generate({ endpoints: ENDPOINTS, policies: POLICIES, local: LOCAL, node: NODE });
     const agent = new PolicyAgent({ nodeName: NODE, runner, families: FAMILIES, recheckIntervalMs: 0 });
     await agent.start();

@@ -12,9 +12,10 @@ import { fromRendered } from './chains.ts';
 import type { CommandRunner } from './command-runner.ts';
 import { Conntrack } from './conntrack.ts';
 import { FILTER_JUMPS, inputChain, NAT_JUMPS, outputChain, postroutingChain, type HookOptions } from './hooks.ts';
-import { IpSets, zeroIpSetStats, type IpSetApplyStats } from './ipsets.ts';
+import { IPSET_RESTORE, IpSets, zeroIpSetStats, type IpSetApplyStats } from './ipsets.ts';
 import { IptablesTable, zeroTableStats, type TableApplyStats } from './iptables-table.ts';
-import { WorkloadRoutes, zeroRouteStats, type RouteApplyStats } from './routes.ts';
+import { IP_BATCH, SYSCTL_LOAD, WorkloadRoutes, zeroRouteStats, type RouteApplyStats } from './routes.ts';
+import { WarmCommands } from './warm-commands.ts';
 
 export type Family = 4 | 6;
 
@@ -50,17 +51,19 @@ export class Dataplane {
   readonly routes: WorkloadRoutes;
   readonly conntrack: Conntrack;
   private readonly hooks: HookOptions;
+  private readonly warm: WarmCommands;
 
   constructor(opts: DataplaneOptions) {
     this.families = opts.families ?? [4, 6];
     this.hooks = opts.hooks ?? {};
     const { runner, log } = opts;
+    const warm = (this.warm = new WarmCommands(runner));
     for (const family of this.families) {
-      this.filter.set(family, new IptablesTable({ runner, family, table: 'filter', ...(log ? { log } : {}) }));
-      if (opts.nat !== false) this.nat.set(family, new IptablesTable({ runner, family, table: 'nat', ...(log ? { log } : {}) }));
+      this.filter.set(family, new IptablesTable({ runner, warm, family, table: 'filter', ...(log ? { log } : {}) }));
+      if (opts.nat !== false) this.nat.set(family, new IptablesTable({ runner, warm, family, table: 'nat', ...(log ? { log } : {}) }));
     }
-    this.ipsets = new IpSets({ runner, ...(log ? { log } : {}), ...(opts.ipsetSwapThreshold !== undefined ? { swapThreshold: opts.ipsetSwapThreshold } : {}) });
-    this.routes = new WorkloadRoutes({ runner, ...(log ? { log } : {}), ...(opts.routeProtocol !== undefined ? { protocol: opts.routeProtocol } : {}) });
+    this.ipsets = new IpSets({ runner, warm, ...(log ? { log } : {}), ...(opts.ipsetSwapThreshold !== undefined ? { swapThreshold: opts.ipsetSwapThreshold } : {}) });
+    this.routes = new WorkloadRoutes({ runner, warm, ...(log ? { log } : {}), ...(opts.routeProtocol !== undefined ? { protocol: opts.routeProtocol } : {}) });
     this.conntrack = new Conntrack({ runner });
   }
 
@@ -69,8 +72,10 @@ export class Dataplane {
    * previous run left nothing, the entry chain with empty dispatch chains,
    * whose final DROP stops every workload interface. A previous run's chains
    * stay as they are (still enforcing the last policy) until the first sync.
+   * From here on a spare of every restore command waits for the applies.
    */
   async installFailClosed(): Promise<DataplaneApplyStats> {
+    this.warm.keep([IPSET_RESTORE, ...[...this.filter.values(), ...this.nat.values()].map((t) => t.restoreArgv), SYSCTL_LOAD, IP_BATCH]);
     const tables = zeroTableStats();
     const primed = Promise.all([this.ipsets.prime(), this.routes.prime()]);
     for (const [, t] of this.filter) {
@@ -82,6 +87,7 @@ export class Dataplane {
       addTableStats(tables, await t.ensureChains([postroutingChain(family, false)]));
     }
     await primed;
+    this.warm.refill();
     return { tables, ipsets: zeroIpSetStats(), routes: zeroRouteStats() };
   }
 
@@ -107,18 +113,9 @@ export class Dataplane {
     ]);
   }
 
-  /**
-   * Starts the first command of the next apply (`ipset restore`) ahead of its
-   * input, so its start-up overlaps the caller's folding and rendering; the
-   * next apply() feeds it (or ends it unused). cancelPrestart() ends it if no
-   * apply follows.
-   */
-  prestart(): void {
-    this.ipsets.prestart();
-  }
-
-  cancelPrestart(): void {
-    this.ipsets.cancelPrestart();
+  /** Ends the spare processes (stop, uninstall); the next installFailClosed() starts them again. */
+  closeSpares(): void {
+    this.warm.close();
   }
 
   /**
@@ -135,6 +132,8 @@ export class Dataplane {
     // started a turn later, so starting their first process (a synchronous fork) does not hold up the sets' input.
     const routes = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.routes.apply());
     const [rules, routed] = await Promise.allSettled([this.applyRules(sets, prepare), routes]);
+    // The spares used are replaced once the caller has its result, off this apply's path.
+    setImmediate(() => this.warm.refill());
     if (rules.status === 'rejected') throw rules.reason;
     if (routed.status === 'rejected') throw routed.reason;
     return { ...rules.value, routes: routed.value };
@@ -172,6 +171,7 @@ export class Dataplane {
 
   /** Removes every reef chain, jump, ipset and workload route; other programs' rules stay. */
   async uninstall(): Promise<void> {
+    this.warm.close();
     for (const t of [...this.filter.values(), ...this.nat.values()]) await t.uninstall();
     await this.ipsets.uninstall();
     await this.routes.uninstall();

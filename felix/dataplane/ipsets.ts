@@ -8,7 +8,8 @@
  * read or touched.
  */
 import type { Logger } from '../../src/lib/log.ts';
-import { DataplaneCommandError, runChecked, type CommandResult, type CommandRunner } from './command-runner.ts';
+import { DataplaneCommandError, runChecked, type CommandRunner } from './command-runner.ts';
+import { WarmCommands } from './warm-commands.ts';
 
 export type IpSetKind = 'hash:net' | 'hash:ip,port';
 
@@ -41,16 +42,13 @@ export interface IpSetsOptions {
   /** More adds+dels than this on one set: rebuild and swap instead. */
   readonly swapThreshold?: number;
   readonly maxElem?: number;
+  /** Where `ipset restore` is taken from (a spare when the dataplane keeps one). */
+  readonly warm?: WarmCommands;
 }
 
 const PREFIX = 'reef-';
-const RESTORE = ['ipset', '-exist', 'restore'] as const;
-
-/** An `ipset restore` started ahead of its input (see IpSets.prestart). */
-interface EarlyRestore {
-  readonly feed: (input: string) => void;
-  readonly result: Promise<CommandResult>;
-}
+/** -exist: a destroy of an absent temp set, or an add that is already there, is not an error. */
+export const IPSET_RESTORE: readonly string[] = ['ipset', '-exist', 'restore'];
 const MAX_NAME = 31;
 
 /** The kernel's spelling of a member: full-length prefixes are dropped, and /0 (which hash:net cannot hold) is split in halves. */
@@ -92,13 +90,14 @@ export class IpSets {
   private readonly desired = new Map<string, SetState>();
   private readonly dirty = new Set<string>();
   private installed: Map<string, SetState> | undefined;
-  private early: EarlyRestore | undefined;
+  private readonly warm: WarmCommands;
 
   constructor(opts: IpSetsOptions) {
     this.runner = opts.runner;
     this.log = opts.log;
     this.swapThreshold = opts.swapThreshold ?? 1000;
     this.maxElem = opts.maxElem ?? 1_048_576;
+    this.warm = opts.warm ?? new WarmCommands(opts.runner);
   }
 
   get setCount(): number {
@@ -138,38 +137,8 @@ export class IpSets {
     await this.readBack();
   }
 
-  /**
-   * Starts the next `ipset restore` now, where the runner can start a
-   * program ahead of its input, so its start-up overlaps the caller's work
-   * (the agent folding its first sync); the next restore feeds it. Unused, it
-   * is ended with empty input by applyUpdates() or cancelPrestart().
-   */
-  prestart(): void {
-    if (this.early || !this.runner.start) return;
-    let feed!: (input: string) => void;
-    const input = new Promise<string>((resolve) => (feed = resolve));
-    const result = this.runner.start(RESTORE, input);
-    // Observed by the restore that feeds it; a failure to start surfaces there.
-    result.catch(() => {});
-    this.early = { feed, result };
-  }
-
-  /** Ends a prestarted restore unused (it gets no input and writes nothing). */
-  cancelPrestart(): void {
-    this.early?.feed('');
-    this.early = undefined;
-  }
-
   /** Phase one: creates and fills; leaves sets no longer desired for applyDeletions(). */
   async applyUpdates(): Promise<IpSetApplyStats> {
-    try {
-      return await this.updates();
-    } finally {
-      this.cancelPrestart();
-    }
-  }
-
-  private async updates(): Promise<IpSetApplyStats> {
     const stats = zeroIpSetStats();
     const dirty = [...this.dirty].filter((n) => this.desired.has(n));
     if (dirty.length === 0) return stats;
@@ -247,15 +216,9 @@ export class IpSets {
 
   private async restore(lines: string[]): Promise<void> {
     const input = `${lines.join('\n')}\n`;
-    const early = this.early;
-    this.early = undefined;
     try {
-      // -exist: a destroy of an absent temp set, or an add that is already there, is not an error.
-      if (early) {
-        early.feed(input);
-        const res = await early.result;
-        if (res.code !== 0) throw new DataplaneCommandError(RESTORE, res, input);
-      } else await runChecked(this.runner, RESTORE, input);
+      const res = await this.warm.take(IPSET_RESTORE).end(input);
+      if (res.code !== 0) throw new DataplaneCommandError(IPSET_RESTORE, res, input);
     } catch (err) {
       this.installed = undefined;
       this.log?.warn('ipset restore failed', { lines: lines.length, err: String(err) });

@@ -10,7 +10,8 @@
  */
 import type { Logger } from '../../src/lib/log.ts';
 import { ruleLine, sameHashes, type ChainSpec, type RuleSpec } from './chains.ts';
-import { DataplaneCommandError, runChecked, runWhenReady, type CommandRunner } from './command-runner.ts';
+import { DataplaneCommandError, runChecked, type CommandRunner } from './command-runner.ts';
+import { WarmCommands } from './warm-commands.ts';
 import { parseIptablesSave, type InstalledTable } from './iptables-save.ts';
 
 export interface IptablesTableOptions {
@@ -18,6 +19,8 @@ export interface IptablesTableOptions {
   readonly family: 4 | 6;
   readonly table: 'filter' | 'nat';
   readonly log?: Logger;
+  /** Where the restore command is taken from (a spare when the dataplane keeps one). */
+  readonly warm?: WarmCommands;
 }
 
 export interface TableApplyStats {
@@ -44,6 +47,9 @@ export class IptablesTable {
   readonly table: 'filter' | 'nat';
   private readonly runner: CommandRunner;
   private readonly log: Logger | undefined;
+  private readonly warm: WarmCommands;
+  /** `iptables-restore --noflush` of this family. */
+  readonly restoreArgv: readonly string[];
   private readonly desired = new Map<string, ChainSpec>();
   private readonly baseJumps = new Map<string, readonly RuleSpec[]>();
   private readonly dirty = new Set<string>();
@@ -58,6 +64,8 @@ export class IptablesTable {
     this.family = opts.family;
     this.table = opts.table;
     this.log = opts.log;
+    this.warm = opts.warm ?? new WarmCommands(opts.runner);
+    this.restoreArgv = [this.family === 4 ? 'iptables-restore' : 'ip6tables-restore', '--noflush'];
   }
 
   get chainCount(): number {
@@ -154,30 +162,31 @@ export class IptablesTable {
   }
 
   /**
-   * apply(prepared), with the restore process started at once and fed its
+   * apply(prepared), with the restore process taken at once and fed its
    * input when `gate` resolves (the sets the rules reference must exist
-   * first): the process start-up overlaps the gate's command instead of
-   * following it. If `gate` rejects, nothing is written and this rejects
-   * with the same error.
+   * first). If `gate` rejects, nothing is written and this rejects with the
+   * same error.
    */
   async applyWhen(prepared: TablePlan | undefined, gate: Promise<unknown>): Promise<TableApplyStats> {
-    if (prepared?.input === undefined || prepared.version !== this.version || !this.installed || !this.runner.start) {
+    if (prepared?.input === undefined || prepared.version !== this.version || !this.installed) {
       await gate;
       return this.apply(prepared);
     }
     const plan = prepared;
-    const cmd = this.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
+    const proc = this.warm.take(this.restoreArgv);
+    try {
+      await gate;
+    } catch (err) {
+      proc.kill();
+      throw err;
+    }
     // Nothing may change the table between plan and write; if something did, write nothing here and apply afresh.
-    const stale = { value: false };
-    const input = gate.then(() => {
-      stale.value = plan.version !== this.version;
-      return stale.value ? '' : plan.input!;
-    });
-    const argv = [cmd, '--noflush'];
-    // Rejects when the gate failed (the process was killed before it read anything: the kernel is as it was).
-    const res = await runWhenReady(this.runner, argv, input);
-    if (stale.value) return this.apply();
-    if (res.code !== 0) this.restoreFailed(plan.input!, new DataplaneCommandError(argv, res, plan.input));
+    if (plan.version !== this.version) {
+      proc.end().catch(() => {});
+      return this.apply();
+    }
+    const res = await proc.end(plan.input);
+    if (res.code !== 0) this.restoreFailed(plan.input!, new DataplaneCommandError(this.restoreArgv, res, plan.input));
     return this.committed(plan);
   }
 
@@ -246,9 +255,9 @@ export class IptablesTable {
   }
 
   private async restoreInput(input: string): Promise<void> {
-    const cmd = this.family === 4 ? 'iptables-restore' : 'ip6tables-restore';
     try {
-      await runChecked(this.runner, [cmd, '--noflush'], input);
+      const res = await this.warm.take(this.restoreArgv).end(input);
+      if (res.code !== 0) throw new DataplaneCommandError(this.restoreArgv, res, input);
     } catch (err) {
       this.restoreFailed(input, err);
     }

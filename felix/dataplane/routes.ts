@@ -9,12 +9,17 @@
  */
 import type { Logger } from '../../src/lib/log.ts';
 import { DataplaneCommandError, type CommandRunner } from './command-runner.ts';
+import { WarmCommands } from './warm-commands.ts';
 
 /**
  * reef's protocol number for workload routes: not the BGP syncer's 85, not
  * Calico's 80, unused in iproute2's rt_protos.
  */
 export const RTPROT_REEF_WORKLOAD = 86;
+
+/** The two commands an apply runs: sysctl settings as `key=value` lines, routes as `ip` batch lines. */
+export const SYSCTL_LOAD: readonly string[] = ['sysctl', '-q', '-p', '-'];
+export const IP_BATCH: readonly string[] = ['ip', '-force', '-batch', '-'];
 
 export interface RouteApplyStats {
   routesReplaced: number;
@@ -30,6 +35,8 @@ export interface WorkloadRoutesOptions {
   readonly runner: CommandRunner;
   readonly protocol?: number;
   readonly log?: Logger;
+  /** Where sysctl and `ip -batch` are taken from (spares when the dataplane keeps them). */
+  readonly warm?: WarmCommands;
 }
 
 /** `10.0.0.5/32` or a bare address -> the route's destination as `ip route show` prints it. */
@@ -41,6 +48,7 @@ export class WorkloadRoutes {
   private readonly runner: CommandRunner;
   private readonly protocol: number;
   private readonly log: Logger | undefined;
+  private readonly warm: WarmCommands;
   /** endpoint key -> its interface and addresses. */
   private readonly endpoints = new Map<string, { iface: string; ips: readonly string[] }>();
   private readonly configured = new Set<string>();
@@ -51,6 +59,7 @@ export class WorkloadRoutes {
     this.runner = opts.runner;
     this.protocol = opts.protocol ?? RTPROT_REEF_WORKLOAD;
     this.log = opts.log;
+    this.warm = opts.warm ?? new WarmCommands(opts.runner);
   }
 
   setEndpoint(key: string, iface: string, ips: readonly string[]): void {
@@ -104,19 +113,20 @@ export class WorkloadRoutes {
     // The sysctls first: a route to a pod is only useful once its veth forwards and answers ARP.
     let failed: DataplaneCommandError | undefined;
     if (sysctls.length > 0) {
-      const res = await this.runner.run(['sysctl', '-q', '-w', ...sysctls]);
+      // A missing key (the veth is gone already) fails the command but not the other keys.
+      const res = await this.warm.take(SYSCTL_LOAD).end(`${sysctls.join('\n')}\n`);
       if (res.code === 0) for (const i of ifaces.keys()) this.configured.add(i);
-      else failed = new DataplaneCommandError(['sysctl', '-w', `(${sysctls.length} keys)`], res);
+      else failed = new DataplaneCommandError(SYSCTL_LOAD, res, `(${sysctls.length} keys)`);
       stats.interfacesConfigured = ifaces.size;
     }
     const live = new Set([...this.endpoints.values()].map((e) => e.iface));
     for (const i of this.configured) if (!live.has(i)) this.configured.delete(i);
     if (lines.length > 0) {
       // -force: one missing veth must not keep every other pod's route out; the failure is reported and retried.
-      const res = await this.runner.run(['ip', '-force', '-batch', '-'], `${lines.join('\n')}\n`);
+      const res = await this.warm.take(IP_BATCH).end(`${lines.join('\n')}\n`);
       if (res.code !== 0) {
         this.installed = undefined;
-        failed ??= new DataplaneCommandError(['ip', '-force', '-batch', '-'], res);
+        failed ??= new DataplaneCommandError(IP_BATCH, res);
       } else {
         for (const [dst, iface] of desired) installed.set(dst, iface);
         for (const dst of [...installed.keys()]) if (!desired.has(dst)) installed.delete(dst);

@@ -1,16 +1,6 @@
 import { expect } from 'chai';
 import { IpSets, kernelMembers, parseIpsetSave } from '../../../felix/dataplane/ipsets.ts';
-import type { CommandResult } from '../../../felix/dataplane/command-runner.ts';
 import { FakeRunner } from './fake-runner.ts';
-
-/** A FakeRunner that can start a program ahead of its input (as execRunner does). */
-class StartingRunner extends FakeRunner {
-  readonly started: string[] = [];
-  async start(argv: readonly string[], input: Promise<string>): Promise<CommandResult> {
-    this.started.push(argv.join(' '));
-    return this.run(argv, await input);
-  }
-}
 
 const desc = { name: 'reef-s4-abc', type: 'hash:net', family: 'inet' } as const;
 
@@ -75,24 +65,5 @@ describe('felix/dataplane ipsets', () => {
   it('refuses names the kernel would truncate', () => {
     const s = new IpSets({ runner: new FakeRunner() });
     expect(() => s.setDesired({ ...desc, name: `reef-${'x'.repeat(30)}` }, [])).to.throw(/at most 31/);
-  });
-
-  it('feeds a prestarted restore, and ends an unused one with empty input', async () => {
-    const r = new StartingRunner();
-    const s = new IpSets({ runner: r });
-    await s.prime();
-    s.prestart();
-    expect(r.started).to.deep.equal(['ipset -exist restore']);
-    s.setDesired(desc, ['10.0.0.1/32']);
-    expect(await s.applyUpdates()).to.deep.include({ setsCreated: 1 });
-    expect(r.inputsOf('ipset')).to.deep.equal(['create reef-s4-abc hash:net family inet maxelem 1048576\nadd reef-s4-abc 10.0.0.1\n']);
-    s.prestart();
-    expect(await s.applyUpdates()).to.deep.include({ setsCreated: 0, membersAdded: 0 });
-    expect(r.inputsOf('ipset')).to.have.length(2);
-    expect(r.inputsOf('ipset')[1]).to.equal('');
-    // Nothing left waiting: the next restore starts afresh.
-    s.changeMembers(desc.name, ['10.0.0.2/32'], []);
-    await s.applyUpdates();
-    expect(r.inputsOf('ipset')[2]).to.equal('add reef-s4-abc 10.0.0.2\n');
   });
 });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { HashedChain } from '../../../felix/dataplane/chains.ts';
 import { IptablesTable } from '../../../felix/dataplane/iptables-table.ts';
 import { parseIptablesSave } from '../../../felix/dataplane/iptables-save.ts';
+import { startCommand } from '../../../felix/dataplane/command-runner.ts';
 import { FakeRunner } from './fake-runner.ts';
 
 const chainA = new HashedChain('reef-a').add(['-p', 'tcp'], ['-j', 'ACCEPT']).add([], ['-j', 'DROP']).build();
@@ -107,9 +108,9 @@ describe('felix/dataplane iptables table', () => {
   describe('starting the restore before its gate', () => {
     class StartingRunner extends FakeRunner {
       starts = 0;
-      async start(argv: readonly string[], input: Promise<string>) {
+      spawn(argv: readonly string[]) {
         this.starts++;
-        return this.run(argv, await input);
+        return startCommand({ run: (a, i) => this.run(a, i) }, argv);
       }
     }
 
