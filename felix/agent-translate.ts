@@ -6,13 +6,11 @@
  * had (removed endpoints, endpoints whose policies changed, addresses that
  * left a set), for the conntrack flush after the rules are in.
  *
- * apply() does the cheap part at once (the fold, ipset contents, routes,
- * dispatch) and queues the chain rendering for renderChains() (or
- * renderChainsSliced()), which the agent hands to Dataplane.apply() to run
- * while `ipset restore` is already writing the sets. Rendering never depends on the ipset manager, only on the
- * folded state, and every queued chain is rendered before any table applies.
- * Endpoint chains do not depend on the family: each is rendered once and set
- * in every family's table.
+ * Chains are set lazily: each is rendered from the folded state when the
+ * table's writer reaches it during Dataplane.apply(), so rendering overlaps
+ * `iptables-restore` parsing what was rendered before it. Endpoint chains do
+ * not depend on the family: each is rendered once and set in every family's
+ * table.
  */
 import type { CalcEvent, CalcState, LocalEndpoint } from './calc/graph/index.ts';
 import { applyEvents, emptyState } from './calc/graph/index.ts';
@@ -28,7 +26,7 @@ import {
   toWorkloadChain,
   type Marks,
 } from './calc/render/index.ts';
-import { fromRendered } from './dataplane/chains.ts';
+import { fromRendered, lazyChain } from './dataplane/chains.ts';
 import type { Dataplane, Family } from './dataplane/dataplane.ts';
 import { poolSetNames, postroutingChain } from './dataplane/hooks.ts';
 
@@ -55,9 +53,6 @@ export class Translator {
   readonly state: CalcState = emptyState();
   private readonly dp: Dataplane;
   private readonly marks: Marks;
-  /** Chains to render from the state: policy keys and endpoint keys touched since the last renderChains(). */
-  private readonly pendingPolicies = new Set<string>();
-  private readonly pendingEndpoints = new Set<string>();
 
   constructor(dp: Dataplane, marks: Marks = DEFAULT_MARKS) {
     this.dp = dp;
@@ -67,8 +62,8 @@ export class Translator {
   /**
    * Feeds one batch; returns the addresses whose conntrack entries may now be
    * wrong. The batch is folded into the state first and every touched item is
-   * rendered once from its final value (the chains by renderChains()), so a
-   * batch that announces an item several times renders it once.
+   * set once from its final value, so a batch that announces an item several
+   * times renders it once.
    */
   apply(events: readonly CalcEvent[]): Set<string> {
     const preEndpoints = new Map<string, LocalEndpoint | undefined>();
@@ -96,7 +91,7 @@ export class Translator {
     const changedPolicies = new Set<string>();
     for (const [key, existed] of prePolicies) {
       if (existed && this.state.policies.has(key)) changedPolicies.add(key);
-      this.pendingPolicies.add(key);
+      this.setPolicyChains(key);
     }
     let dispatchDirty = false;
     for (const [key, old] of preEndpoints) {
@@ -107,10 +102,9 @@ export class Translator {
         for (const ip of old.ips) flush.add(memberAddress(ip));
       }
       if (ep) {
-        this.pendingEndpoints.add(key);
+        this.setEndpointChains(ep);
         this.dp.routes.setEndpoint(key, ep.interfaceName, ep.ips);
       } else {
-        this.pendingEndpoints.delete(key);
         this.dp.routes.removeEndpoint(key);
       }
     }
@@ -123,58 +117,24 @@ export class Translator {
     return flush;
   }
 
-  /** Renders the chains apply() queued, from the current state, into the tables. Idempotent. */
-  renderChains(): void {
-    for (const key of this.pendingPolicies) this.renderPolicy(key);
-    this.pendingPolicies.clear();
-    for (const key of this.pendingEndpoints) this.renderEndpoint(key);
-    this.pendingEndpoints.clear();
-  }
-
-  /**
-   * renderChains() in slices of about `sliceMs`, yielding to the event loop
-   * between them, so the commands already running (`ipset restore` reading
-   * a large input through a pipe) are fed while the chains render. Resolves
-   * with the time spent rendering (pauses excluded).
-   */
-  async renderChainsSliced(sliceMs = 2): Promise<number> {
-    let busy = 0;
-    let t = performance.now();
-    const due = () => performance.now() - t >= sliceMs;
-    const pause = async () => {
-      busy += performance.now() - t;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      t = performance.now();
-    };
-    for (const key of this.pendingPolicies) {
-      this.pendingPolicies.delete(key);
-      this.renderPolicy(key);
-      if (due()) await pause();
-    }
-    for (const key of this.pendingEndpoints) {
-      this.pendingEndpoints.delete(key);
-      this.renderEndpoint(key);
-      if (due()) await pause();
-    }
-    return busy + (performance.now() - t);
-  }
-
-  private renderPolicy(key: string): void {
+  private setPolicyChains(key: string): void {
     const p = this.state.policies.get(key);
     for (const f of this.dp.families) {
       const t = this.dp.filter.get(f)!;
       for (const dir of DIRS) {
-        if (p?.[dir]) t.setChain(fromRendered(renderPolicyChain(p, dir, { family: f, marks: this.marks }).build()));
-        else t.removeChain(policyChain(key, dir));
+        const name = policyChain(key, dir);
+        if (p?.[dir]) t.setChain(lazyChain(name, true, () => fromRendered(renderPolicyChain(p, dir, { family: f, marks: this.marks }).build())));
+        else t.removeChain(name);
       }
     }
   }
 
-  private renderEndpoint(key: string): void {
-    const ep = this.state.endpoints.get(key);
-    if (!ep) return;
+  private setEndpointChains(ep: LocalEndpoint): void {
     for (const dir of DIRS) {
-      const chain = fromRendered(renderEndpointChain(ep, dir, this.marks));
+      // Endpoint chains only jump and test marks: no ipsets.
+      const chain = lazyChain(dir === 'ingress' ? toWorkloadChain(ep.interfaceName) : fromWorkloadChain(ep.interfaceName), false, () =>
+        fromRendered(renderEndpointChain(ep, dir, this.marks)),
+      );
       for (const t of this.dp.filter.values()) t.setChain(chain);
     }
   }

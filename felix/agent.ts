@@ -65,8 +65,8 @@ export interface ApplyRecord {
   /** Wall-clock time of the end of the apply (ms since the epoch). */
   readonly at: number;
   readonly durationMs: number;
-  /** Of durationMs: folding the events and rendering the touched chains and sets. */
-  readonly renderMs: number;
+  /** Of durationMs: folding the events into the dataplane's desired state (chains render later, while the tables are written). */
+  readonly foldMs: number;
   readonly full: boolean;
   readonly events: number;
   readonly stats: DataplaneApplyStats;
@@ -301,7 +301,7 @@ export class PolicyAgent implements AgentInput {
     this.pending = [];
     const started = this.clock.now();
     let flush = new Set<string>();
-    let renderMs = 0;
+    let foldMs = 0;
     try {
       flush = this.translator.apply(events);
       if (full) {
@@ -312,21 +312,15 @@ export class PolicyAgent implements AgentInput {
         this.translator.setPools(this.pools.values());
         this.poolsDirty = false;
       }
-      renderMs = this.clock.now() - started;
+      foldMs = this.clock.now() - started;
       if (full) await this.dataplane.markForResync(this.applies > 0 || this.failures > 0);
       this.fullPending = false;
-      // The chains are rendered while the dataplane's first commands (ipset restore, routes) run.
-      // Rendered in slices: between them the event loop keeps writing `ipset restore`'s input.
-      const stats = await this.dataplane.apply(async () => {
-        // Yield first: the sets' input (just handed to `ipset restore`) is written before any chain is rendered.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        renderMs += await this.translator.renderChainsSliced();
-      });
+      const stats = await this.dataplane.apply();
       this.applies++;
       this.addTotals(stats);
       this.failures = 0;
       this.lastError = undefined;
-      this.lastApply = { at: Date.now(), durationMs: this.clock.now() - started, renderMs, full, events: events.length, stats, conntrackFlushed: flush.size };
+      this.lastApply = { at: Date.now(), durationMs: this.clock.now() - started, foldMs, full, events: events.length, stats, conntrackFlushed: flush.size };
       this.log.info('policy programmed', {
         full,
         events: events.length,

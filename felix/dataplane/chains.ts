@@ -19,6 +19,34 @@ export interface ChainSpec {
   readonly rules: readonly RuleSpec[];
 }
 
+/**
+ * A chain rendered only when the table's writer reaches it, so that the
+ * rendering of one chain overlaps `iptables-restore` parsing the chains
+ * written before it. `usesSets`: its rules may reference ipsets, so they are
+ * written only once the sets exist.
+ */
+export interface LazyChain {
+  readonly name: string;
+  readonly usesSets: boolean;
+  build(): ChainSpec;
+}
+
+export type DesiredChain = ChainSpec | LazyChain;
+
+/** A LazyChain that renders once, however many tables (families) it is set in. */
+export function lazyChain(name: string, usesSets: boolean, render: () => ChainSpec): LazyChain {
+  let built: ChainSpec | undefined;
+  return { name, usesSets, build: () => (built ??= render()) };
+}
+
+export function isLazy(c: DesiredChain): c is LazyChain {
+  return 'build' in c;
+}
+
+export function chainUsesSets(c: DesiredChain): boolean {
+  return isLazy(c) ? c.usesSets : c.rules.some((r) => r.text.includes('--match-set'));
+}
+
 export const REEF_CHAIN_PREFIX = 'reef-';
 
 export function isReefChain(name: string): boolean {

@@ -119,19 +119,20 @@ export class Dataplane {
   }
 
   /**
-   * Applies every manager's changes. `prepare` (the agent's chain rendering)
-   * runs once `ipset restore` and the routes are under way (when it returns
-   * a promise, no table is planned before it resolves), and the tables
-   * plan their restore input meanwhile, so the CPU work overlaps the first
-   * commands instead of preceding them; no table is applied before it ran.
+   * Applies every manager's changes: `ipset restore` first, the tables
+   * streaming their transactions meanwhile (rendering lazy chains as they
+   * write, holding the rules that use sets until the sets exist), the routes
+   * alongside, and sets no longer used destroyed last.
    */
-  async apply(prepare?: () => void | Promise<void>): Promise<DataplaneApplyStats> {
-    // Sets first: iptables may reference them. Started before anything else, it is the critical path.
+  async apply(): Promise<DataplaneApplyStats> {
     const sets = this.ipsets.applyUpdates();
-    // Routes are independent of the rules (an unknown interface fails closed either way), so they go in parallel;
-    // started a turn later, so starting their first process (a synchronous fork) does not hold up the sets' input.
-    const routes = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.routes.apply());
-    const [rules, routed] = await Promise.allSettled([this.applyRules(sets, prepare), routes]);
+    // Routes are independent of the rules (an unknown interface fails closed either way). They start once the sets
+    // are in: earlier, their commands compete for the CPU with `ipset restore` and the rendering, the rules' critical path.
+    const routes = sets.then(
+      () => this.routes.apply(),
+      () => this.routes.apply(),
+    );
+    const [rules, routed] = await Promise.allSettled([this.applyRules(sets), routes]);
     // The spares used are replaced once the caller has its result, off this apply's path.
     setImmediate(() => this.warm.refill());
     if (rules.status === 'rejected') throw rules.reason;
@@ -139,34 +140,17 @@ export class Dataplane {
     return { ...rules.value, routes: routed.value };
   }
 
-  private async applyRules(sets: Promise<IpSetApplyStats>, prepare?: () => void | Promise<void>): Promise<Omit<DataplaneApplyStats, 'routes'>> {
-    const all = [...this.filter.values(), ...this.nat.values()];
-    let plans: ReturnType<IptablesTable['plan']>[];
-    try {
-      // An async prepare yields now and then, so the commands already started get their input meanwhile.
-      await prepare?.();
-      plans = all.map((t) => t.plan());
-    } catch (err) {
-      await sets.catch(() => {});
-      throw err;
-    }
-    // The restores start now and get their input once the sets are in: their start-up overlaps `ipset restore`.
-    const applied = all.map((t, i) => t.applyWhen(plans[i], sets));
-    let ipsets: IpSetApplyStats;
-    try {
-      ipsets = await sets;
-    } catch (err) {
-      await Promise.allSettled(applied);
-      throw err;
-    }
+  private async applyRules(sets: Promise<IpSetApplyStats>): Promise<Omit<DataplaneApplyStats, 'routes'>> {
+    const applied = [...this.filter.values(), ...this.nat.values()].map((t) => t.applyStreamed(sets));
+    const [ipsets, ...results] = await Promise.allSettled([sets, ...applied]);
+    if (ipsets.status === 'rejected') throw ipsets.reason;
     const tables = zeroTableStats();
-    const results = await Promise.allSettled(applied);
     for (const r of results) if (r.status === 'fulfilled') addTableStats(tables, r.value);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     const del = await this.ipsets.applyDeletions();
-    ipsets.setsDestroyed += del.setsDestroyed;
-    return { tables, ipsets };
+    ipsets.value.setsDestroyed += del.setsDestroyed;
+    return { tables, ipsets: ipsets.value };
   }
 
   /** Removes every reef chain, jump, ipset and workload route; other programs' rules stay. */

@@ -7,10 +7,18 @@
  * rules follow). Base chains (FORWARD, INPUT, OUTPUT, POSTROUTING) belong to
  * everyone: reef keeps only its jump rules at their top, removed verbatim by
  * their read-back line and inserted with `-I CHAIN 1`.
+ *
+ * applyStreamed() writes the transaction while it is being worked out: chains
+ * may be lazy (rendered when the writer reaches them), new chains are
+ * declared first so any rule may jump to them, chains without ipsets go out
+ * in pieces as they are rendered (so `iptables-restore` parses them while the
+ * rest renders and the sets load), and chains with ipsets once the sets
+ * exist. Nothing takes effect before COMMIT, so the kernel sees one atomic
+ * change as before.
  */
 import type { Logger } from '../../src/lib/log.ts';
-import { ruleLine, sameHashes, type ChainSpec, type RuleSpec } from './chains.ts';
-import { DataplaneCommandError, runChecked, type CommandRunner } from './command-runner.ts';
+import { chainUsesSets, isLazy, ruleLine, sameHashes, type ChainSpec, type DesiredChain, type RuleSpec } from './chains.ts';
+import { DataplaneCommandError, runChecked, type CommandProcess, type CommandRunner } from './command-runner.ts';
 import { WarmCommands } from './warm-commands.ts';
 import { parseIptablesSave, type InstalledTable } from './iptables-save.ts';
 
@@ -42,6 +50,13 @@ export function zeroTableStats(): TableApplyStats {
   return { chainsWritten: 0, rulesWritten: 0, chainsDeleted: 0, baseChainsFixed: 0 };
 }
 
+/** In restorePieces(): the pieces after it reference ipsets. */
+const SETS_NEEDED = Symbol('sets needed');
+/** applyStreamed() hands `iptables-restore` its input in pieces of about this size, yielding between them. */
+const PIECE = 32 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class IptablesTable {
   readonly family: 4 | 6;
   readonly table: 'filter' | 'nat';
@@ -50,7 +65,7 @@ export class IptablesTable {
   private readonly warm: WarmCommands;
   /** `iptables-restore --noflush` of this family. */
   readonly restoreArgv: readonly string[];
-  private readonly desired = new Map<string, ChainSpec>();
+  private readonly desired = new Map<string, DesiredChain>();
   private readonly baseJumps = new Map<string, readonly RuleSpec[]>();
   private readonly dirty = new Set<string>();
   private readonly dirtyBase = new Set<string>();
@@ -76,7 +91,7 @@ export class IptablesTable {
     return this.desired.has(name);
   }
 
-  setChain(spec: ChainSpec): void {
+  setChain(spec: DesiredChain): void {
     this.desired.set(spec.name, spec);
     this.dirty.add(spec.name);
     this.version++;
@@ -112,90 +127,154 @@ export class IptablesTable {
   }
 
   /**
-   * Works out the restore input for the current changes without running it,
-   * so a caller can prepare it while another command runs; apply(plan) uses
-   * it unless something changed since. undefined: nothing known to plan from
-   * (apply reads back first).
+   * The restore input for the current changes. undefined: nothing known to
+   * plan from (apply reads back first).
    */
   plan(): TablePlan | undefined {
-    if (this.dirty.size === 0 && this.dirtyBase.size === 0) return { version: this.version, input: undefined, stats: zeroTableStats() };
     const inst = this.installed;
     if (!inst) return undefined;
     const stats = zeroTableStats();
-    // Every declaration before any rule: a rule may jump to a chain declared later in the sort.
-    let decls = '';
-    let lines = '';
-    const deleted: string[] = [];
-    for (const name of [...this.dirty].sort()) {
-      const want = this.desired.get(name);
-      const have = inst.chains.get(name);
-      if (want) {
-        if (sameHashes(have, want.rules)) continue;
-        decls += `:${name} - [0:0]\n`;
-        for (const r of want.rules) lines += `${ruleLine('-A', name, r.text)}\n`;
-        stats.chainsWritten++;
-        stats.rulesWritten += want.rules.length;
-      } else if (have) {
-        deleted.push(name);
-      }
-    }
-    for (const base of [...this.dirtyBase].sort()) {
-      const fix = this.baseChainFix(base, this.baseJumps.get(base) ?? [], inst);
-      if (fix.length === 0) continue;
-      for (const l of fix) lines += `${l}\n`;
-      stats.baseChainsFixed++;
-    }
-    // Flush every chain being deleted before any -X, so deleted chains may jump to each other.
-    for (const name of deleted) lines += `-F ${name}\n`;
-    for (const name of deleted) lines += `-X ${name}\n`;
-    stats.chainsDeleted = deleted.length;
-    const body = decls + lines;
+    let body = '';
+    for (const piece of this.restorePieces(inst, stats)) if (piece !== SETS_NEEDED) body += piece;
     return { version: this.version, input: body.length > 0 ? `*${this.table}\n${body}COMMIT\n` : undefined, stats };
   }
 
-  async apply(prepared?: TablePlan): Promise<TableApplyStats> {
+  async apply(): Promise<TableApplyStats> {
     if (this.dirty.size === 0 && this.dirtyBase.size === 0) return zeroTableStats();
     if (!this.installed) await this.readBack();
-    const plan = prepared?.version === this.version ? prepared : this.plan()!;
+    const plan = this.plan()!;
     if (plan.input !== undefined) await this.restoreInput(plan.input);
-    return this.committed(plan);
+    return this.committed(plan.stats);
   }
 
   /**
-   * apply(prepared), with the restore process taken at once and fed its
-   * input when `gate` resolves (the sets the rules reference must exist
-   * first). If `gate` rejects, nothing is written and this rejects with the
+   * apply(), written while it is worked out (see the top of this file): the
+   * pieces without ipsets go to `iptables-restore` as they are rendered, the
+   * rest once `sets` resolves. If `sets` rejects, the restore is killed
+   * before its COMMIT (the kernel is as it was) and this rejects with the
    * same error.
    */
-  async applyWhen(prepared: TablePlan | undefined, gate: Promise<unknown>): Promise<TableApplyStats> {
-    if (prepared?.input === undefined || prepared.version !== this.version || !this.installed) {
-      await gate;
-      return this.apply(prepared);
-    }
-    const plan = prepared;
-    const proc = this.warm.take(this.restoreArgv);
-    try {
-      await gate;
-    } catch (err) {
-      proc.kill();
-      throw err;
-    }
-    // Nothing may change the table between plan and write; if something did, write nothing here and apply afresh.
-    if (plan.version !== this.version) {
-      proc.end().catch(() => {});
+  async applyStreamed(sets: Promise<unknown>): Promise<TableApplyStats> {
+    if (!this.installed || (this.dirty.size === 0 && this.dirtyBase.size === 0)) {
+      await sets;
       return this.apply();
     }
-    const res = await proc.end(plan.input);
-    if (res.code !== 0) this.restoreFailed(plan.input!, new DataplaneCommandError(this.restoreArgv, res, plan.input));
-    return this.committed(plan);
+    const inst = this.installed;
+    const version = this.version;
+    const stats = zeroTableStats();
+    let setsReady = false;
+    const ready = sets.then(() => (setsReady = true));
+    ready.catch(() => {});
+    let proc: CommandProcess | undefined;
+    let out = '';
+    /** Pieces that reference ipsets, held until the sets exist. */
+    let held = '';
+    let needsSets = false;
+    let written = 0;
+    const send = (text: string) => {
+      // The process is taken only once there is something to write: a resync that finds nothing changed runs nothing.
+      proc ??= this.warm.take(this.restoreArgv);
+      if (written === 0) proc.write(`*${this.table}\n`);
+      proc.write(text);
+      written += text.length;
+    };
+    try {
+      for (const piece of this.restorePieces(inst, stats)) {
+        if (piece === SETS_NEEDED) {
+          needsSets = true;
+          continue;
+        }
+        if (needsSets && (!setsReady || held)) held += piece;
+        else out += piece;
+        if (out.length + held.length < PIECE) continue;
+        if (setsReady && held) {
+          out += held;
+          held = '';
+        }
+        if (out) send(out);
+        out = '';
+        // Lets the pipes drain (this restore's and the others') between pieces.
+        await nextTurn();
+        if (this.version !== version) throw new StaleTable();
+      }
+      await ready;
+      if (this.version !== version) throw new StaleTable();
+      const rest = out + held;
+      if (rest) send(rest);
+      if (!proc) return this.committed(stats);
+      const res = await proc.end('COMMIT\n');
+      if (res.code !== 0) this.restoreFailed(written, new DataplaneCommandError(this.restoreArgv, res));
+      return this.committed(stats);
+    } catch (err) {
+      // Killed before its COMMIT: nothing of this transaction reached the kernel.
+      if (proc && !proc.exited) proc.kill();
+      if (err instanceof StaleTable) return this.apply();
+      throw err;
+    }
+  }
+
+  /**
+   * The transaction's pieces: new chains declared, then the chains that
+   * reference no ipset, SETS_NEEDED, the chains that do, the base-chain
+   * jumps and the deletions. Renders lazy chains as it goes.
+   */
+  private *restorePieces(inst: InstalledTable, stats: TableApplyStats): Generator<string | typeof SETS_NEEDED> {
+    const names = [...this.dirty].sort();
+    // Every new chain declared before any rule, so any rule may jump to it; an existing chain is flushed by its declaration when rewritten.
+    let decls = '';
+    for (const name of names) if (this.desired.has(name) && !inst.chains.has(name)) decls += `:${name} - [0:0]\n`;
+    if (decls) yield decls;
+    const later: string[] = [];
+    const deleted: string[] = [];
+    for (const name of names) {
+      const want = this.desired.get(name);
+      if (!want) {
+        if (inst.chains.has(name)) deleted.push(name);
+      } else if (chainUsesSets(want)) later.push(name);
+      else yield this.chainText(name, inst, stats);
+    }
+    yield SETS_NEEDED;
+    for (const name of later) yield this.chainText(name, inst, stats);
+    for (const base of [...this.dirtyBase].sort()) {
+      const fix = this.baseChainFix(base, this.baseJumps.get(base) ?? [], inst);
+      if (fix.length === 0) continue;
+      yield fix.map((l) => `${l}\n`).join('');
+      stats.baseChainsFixed++;
+    }
+    // Flush every chain being deleted before any -X, so deleted chains may jump to each other.
+    let del = '';
+    for (const name of deleted) del += `-F ${name}\n`;
+    for (const name of deleted) del += `-X ${name}\n`;
+    stats.chainsDeleted = deleted.length;
+    if (del) yield del;
+  }
+
+  /** A desired chain's rules as restore lines, '' when the kernel has it already. */
+  private chainText(name: string, inst: InstalledTable, stats: TableApplyStats): string {
+    const want = this.built(name)!;
+    const have = inst.chains.get(name);
+    if (sameHashes(have, want.rules)) return '';
+    let text = have ? `:${name} - [0:0]\n` : '';
+    for (const r of want.rules) text += `${ruleLine('-A', name, r.text)}\n`;
+    stats.chainsWritten++;
+    stats.rulesWritten += want.rules.length;
+    return text;
+  }
+
+  /** The desired chain, rendered (and kept rendered) if it was lazy. */
+  private built(name: string): ChainSpec | undefined {
+    const want = this.desired.get(name);
+    if (!want || !isLazy(want)) return want;
+    const spec = want.build();
+    this.desired.set(name, spec);
+    return spec;
   }
 
   /** Records a plan's restore as done: the installed view follows the desired state. */
-  private committed(plan: TablePlan): TableApplyStats {
+  private committed(stats: TableApplyStats): TableApplyStats {
     const inst = this.installed!;
-    const stats = plan.stats;
     for (const name of this.dirty) {
-      const want = this.desired.get(name);
+      const want = this.built(name);
       if (want) inst.chains.set(name, want.rules.map((r) => r.hash));
       else inst.chains.delete(name);
     }
@@ -259,15 +338,18 @@ export class IptablesTable {
       const res = await this.warm.take(this.restoreArgv).end(input);
       if (res.code !== 0) throw new DataplaneCommandError(this.restoreArgv, res, input);
     } catch (err) {
-      this.restoreFailed(input, err);
+      this.restoreFailed(input.length, err);
     }
   }
 
-  private restoreFailed(input: string, err: unknown): never {
+  private restoreFailed(bytes: number, err: unknown): never {
     // Whatever the kernel holds now is unknown: read back before the next diff.
     this.installed = undefined;
     this.version++;
-    this.log?.warn('iptables restore failed', { table: this.table, family: this.family, lines: input.split('\n').length - 3, err: String(err) });
+    this.log?.warn('iptables restore failed', { table: this.table, family: this.family, bytes, err: String(err) });
     throw err;
   }
 }
+
+/** The desired state changed while a streamed restore was being written: it is abandoned and redone. */
+class StaleTable extends Error {}

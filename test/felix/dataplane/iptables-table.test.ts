@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { HashedChain } from '../../../felix/dataplane/chains.ts';
+import { HashedChain, lazyChain } from '../../../felix/dataplane/chains.ts';
 import { IptablesTable } from '../../../felix/dataplane/iptables-table.ts';
 import { parseIptablesSave } from '../../../felix/dataplane/iptables-save.ts';
-import { startCommand } from '../../../felix/dataplane/command-runner.ts';
+import type { CommandProcess } from '../../../felix/dataplane/command-runner.ts';
 import { FakeRunner } from './fake-runner.ts';
 
 const chainA = new HashedChain('reef-a').add(['-p', 'tcp'], ['-j', 'ACCEPT']).add([], ['-j', 'DROP']).build();
@@ -105,36 +105,99 @@ describe('felix/dataplane iptables table', () => {
     });
   });
 
-  describe('starting the restore before its gate', () => {
-    class StartingRunner extends FakeRunner {
-      starts = 0;
-      spawn(argv: readonly string[]) {
-        this.starts++;
-        return startCommand({ run: (a, i) => this.run(a, i) }, argv);
+  describe('streaming the transaction', () => {
+    /** Records what each started restore was written, in order, and whether it was killed. */
+    class StreamRunner extends FakeRunner {
+      readonly procs: { written: string[]; killed: boolean }[] = [];
+      spawn(argv: readonly string[]): CommandProcess {
+        const rec = { written: [] as string[], killed: false };
+        this.procs.push(rec);
+        return {
+          argv,
+          exited: false,
+          write: (c) => void rec.written.push(c),
+          end: async (last = '') => {
+            rec.written.push(last);
+            return this.run(argv, rec.written.join(''));
+          },
+          kill: () => void (rec.killed = true),
+        };
       }
     }
 
-    it('writes the plan once the gate resolves, and nothing when the gate fails', async () => {
-      const r = new StartingRunner();
+    /** A chain of `n` rules without ipsets: enough of them fill the writer's first piece. */
+    const bigChain = (name: string, n: number) => {
+      const b = new HashedChain(name);
+      for (let i = 0; i < n; i++) b.add(['-s', `10.0.${i >> 8}.${i & 255}`], ['-j', 'reef-p']);
+      return b.build();
+    };
+    const setRule = new HashedChain('reef-p').add(['-m', 'set', '--match-set', 'reef-s4-x', 'src'], ['-j', 'ACCEPT']).build();
+    const nextTurns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+
+    async function table(r: StreamRunner): Promise<IptablesTable> {
       const t = new IptablesTable({ runner: r, family: 4, table: 'filter' });
       await t.markForResync();
-      t.setChain(chainA);
-      const failed = await t.applyWhen(t.plan(), Promise.reject(new Error('sets failed'))).then(
+      return t;
+    }
+
+    it('writes rules without ipsets while the sets load, and the rest once they exist, in one transaction', async () => {
+      const r = new StreamRunner();
+      const t = await table(r);
+      let rendered = 0;
+      t.setChain(lazyChain('reef-p', true, () => (rendered++, setRule)));
+      t.setChain(bigChain('reef-e', 600));
+      let open!: () => void;
+      const applied = t.applyStreamed(new Promise<void>((resolve) => (open = resolve)));
+      await nextTurns(5);
+      const early = r.procs[0]!.written.join('');
+      expect(early.split('\n').slice(0, 3)).to.deep.equal(['*filter', ':reef-e - [0:0]', ':reef-p - [0:0]']);
+      expect(early).to.include('-A reef-e -s 10.0.0.0 ');
+      expect(early).to.not.include('--match-set');
+      expect(rendered).to.equal(1);
+      expect(r.inputsOf('iptables-restore')).to.deep.equal([]);
+      open();
+      expect(await applied).to.deep.include({ chainsWritten: 2, rulesWritten: 601 });
+      const input = r.inputsOf('iptables-restore')[0]!.split('\n');
+      expect(input.filter((l) => l.startsWith(':'))).to.have.length(2);
+      expect(input.at(-3)).to.include('-A reef-p -m set --match-set reef-s4-x src');
+      expect(input.at(-2)).to.equal('COMMIT');
+      // Installed: a second apply has nothing to write and starts nothing.
+      t.setChain(lazyChain('reef-p', true, () => setRule));
+      expect(await t.applyStreamed(Promise.resolve())).to.deep.include({ chainsWritten: 0 });
+      expect(r.procs).to.have.length(1);
+    });
+
+    it('kills the restore before its COMMIT when the sets fail', async () => {
+      const r = new StreamRunner();
+      const t = await table(r);
+      t.setChain(bigChain('reef-e', 600));
+      t.setChain(setRule);
+      const err = await t.applyStreamed(Promise.reject(new Error('sets failed'))).then(
         () => undefined,
         (e: unknown) => (e as Error).message,
       );
-      expect(failed).to.equal('sets failed');
+      expect(err).to.equal('sets failed');
+      expect(r.procs[0]!.killed).to.equal(true);
+      expect(r.procs[0]!.written.join('')).to.not.include('COMMIT');
       expect(r.inputsOf('iptables-restore')).to.deep.equal([]);
+    });
+
+    it('abandons a transaction whose table changed while it was written, and writes the new state', async () => {
+      const r = new StreamRunner();
+      const t = await table(r);
+      t.setChain(bigChain('reef-e', 600));
       let open!: () => void;
-      const gate = new Promise<void>((resolve) => (open = resolve));
-      const applied = t.applyWhen(t.plan(), gate);
-      await new Promise((res) => setTimeout(res, 10));
-      expect(r.starts).to.equal(2);
-      expect(r.inputsOf('iptables-restore')).to.deep.equal([]);
+      const applied = t.applyStreamed(new Promise<void>((resolve) => (open = resolve)));
+      await nextTurns(2);
+      t.setChain(chainA);
       open();
-      expect(await applied).to.deep.include({ chainsWritten: 1, rulesWritten: 2 });
-      expect(r.inputsOf('iptables-restore')[0]).to.include(':reef-a - [0:0]');
-      expect(await t.apply()).to.deep.include({ chainsWritten: 0 });
+      await applied;
+      expect(r.procs[0]!.killed).to.equal(true);
+      const inputs = r.inputsOf('iptables-restore');
+      expect(inputs).to.have.length(1);
+      expect(inputs[0]).to.include(':reef-a - [0:0]').and.include(':reef-e - [0:0]');
     });
   });
 });
