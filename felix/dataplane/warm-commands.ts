@@ -1,7 +1,7 @@
 /**
  * Spare processes for the commands an apply runs (`ipset restore`, each
  * table's `iptables-restore`, `ip -batch`, `sysctl -p -`), started while
- * nothing waits for them. An apply takes the spare and only writes its input,
+ * nothing waits for them. An apply takes a spare and only writes its input,
  * so neither the fork of the agent's large process (milliseconds of the main
  * thread) nor the program's start-up is on its path; the used spare is
  * replaced once the apply is over. A spare holds nothing: an
@@ -13,35 +13,45 @@ const key = (argv: readonly string[]) => argv.join('\0');
 
 export class WarmCommands {
   private readonly runner: CommandRunner;
-  private readonly spares = new Map<string, CommandProcess>();
-  private readonly wanted = new Map<string, readonly string[]>();
+  private readonly spares = new Map<string, CommandProcess[]>();
+  /** How many spares of each command to keep (the filter and nat tables both run `iptables-restore`). */
+  private readonly wanted = new Map<string, { argv: readonly string[]; count: number }>();
   private open = true;
 
   constructor(runner: CommandRunner) {
     this.runner = runner;
   }
 
-  /** A started process for argv: the spare if one is alive, else a new one. */
+  /** A started process for argv: a spare if one is alive, else a new one. */
   take(argv: readonly string[]): CommandProcess {
-    const k = key(argv);
-    const spare = this.spares.get(k);
-    this.spares.delete(k);
-    return spare && !spare.exited ? spare : startCommand(this.runner, argv);
+    const list = this.spares.get(key(argv));
+    while (list?.length) {
+      const spare = list.shift()!;
+      if (!spare.exited) return spare;
+    }
+    return startCommand(this.runner, argv);
   }
 
-  /** Keeps a spare of each argv from now on (started by refill()). */
+  /** Keeps a spare of each argv from now on, one per time it is listed (started by refill()). */
   keep(argvs: readonly (readonly string[])[]): void {
     if (!this.runner.spawn) return;
     this.open = true;
-    for (const a of argvs) this.wanted.set(key(a), a);
+    this.wanted.clear();
+    for (const a of argvs) {
+      const w = this.wanted.get(key(a));
+      if (w) w.count++;
+      else this.wanted.set(key(a), { argv: a, count: 1 });
+    }
   }
 
-  /** Starts a spare for every kept command that has none. Call it when nothing waits. */
+  /** Starts the spares missing. Call it when nothing waits. */
   refill(): void {
     if (!this.open) return;
-    for (const [k, argv] of this.wanted) {
-      const have = this.spares.get(k);
-      if (!have || have.exited) this.spares.set(k, this.runner.spawn!(argv));
+    for (const [k, { argv, count }] of this.wanted) {
+      let list = this.spares.get(k);
+      if (!list) this.spares.set(k, (list = []));
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.exited) list.splice(i, 1);
+      while (list.length < count) list.push(this.runner.spawn!(argv));
     }
   }
 
@@ -49,7 +59,7 @@ export class WarmCommands {
   close(): void {
     this.open = false;
     this.wanted.clear();
-    for (const p of this.spares.values()) p.end().catch(() => {});
+    for (const list of this.spares.values()) for (const p of list) p.end().catch(() => {});
     this.spares.clear();
   }
 }

@@ -34,6 +34,22 @@ describe('felix/dataplane warm commands', () => {
     w.close();
   });
 
+  it('keeps as many spares of a command as it is listed (a filter and a nat table)', async () => {
+    const r = countingRunner();
+    const w = new WarmCommands(r);
+    w.keep([['cat'], ['cat']]);
+    w.refill();
+    expect(r.spawned).to.have.length(2);
+    const a = w.take(['cat']);
+    const b = w.take(['cat']);
+    expect([a, b]).to.have.members(r.spawned);
+    expect(r.spawned).to.have.length(2);
+    await Promise.all([a.end('a'), b.end('b')]);
+    w.refill();
+    expect(r.spawned).to.have.length(4);
+    w.close();
+  });
+
   it('replaces a spare that died waiting', async () => {
     const r = countingRunner();
     const w = new WarmCommands(r);
