@@ -15,6 +15,8 @@
 import type { CalcEvent, CalcState, LocalEndpoint } from './calc/graph/index.ts';
 import { applyEvents, emptyState } from './calc/graph/index.ts';
 import {
+  CHAIN_FROM_WL,
+  CHAIN_TO_WL,
   DEFAULT_MARKS,
   ipsetName,
   memberFamily,
@@ -24,6 +26,7 @@ import {
   renderPolicyChain,
   fromWorkloadChain,
   toWorkloadChain,
+  type Chain,
   type Marks,
 } from './calc/render/index.ts';
 import { fromRendered, lazyChain } from './dataplane/chains.ts';
@@ -154,8 +157,13 @@ export class Translator {
   }
 
   setDispatch(): void {
-    const chains = renderDispatchChains(this.state.endpoints.values()).map(fromRendered);
-    for (const t of this.dp.filter.values()) for (const c of chains) t.setChain(c);
+    const endpoints = [...this.state.endpoints.values()];
+    let both: readonly Chain[] | undefined;
+    const render = () => (both ??= renderDispatchChains(endpoints));
+    [CHAIN_FROM_WL, CHAIN_TO_WL].forEach((name, i) => {
+      const chain = lazyChain(name, false, () => fromRendered(render()[i]!));
+      for (const t of this.dp.filter.values()) t.setChain(chain);
+    });
   }
 
   setPools(pools: Iterable<PoolInput>): void {

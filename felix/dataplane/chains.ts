@@ -5,7 +5,7 @@
  * INPUT/OUTPUT hooks, NAT, the base-chain jumps) are built with HashedChain,
  * hashed the same position-dependent way so read-back compares hashes only.
  */
-import { quoteArg, ruleHash, ruleText } from '../calc/render/args.ts';
+import { quoteArg, ruleHash } from '../calc/render/args.ts';
 import type { Chain } from '../calc/render/index.ts';
 
 export interface RuleSpec {
@@ -53,8 +53,9 @@ export function isReefChain(name: string): boolean {
   return name.startsWith(REEF_CHAIN_PREFIX);
 }
 
+/** A rendered rule carries its hash and text already: the chain is used as it is. */
 export function fromRendered(c: Chain): ChainSpec {
-  return { name: c.name, rules: c.rules.map((r) => ({ hash: r.hash, text: ruleText(r) })) };
+  return c;
 }
 
 export class HashedChain {

@@ -255,7 +255,8 @@ export class IptablesTable {
     const have = inst.chains.get(name);
     if (sameHashes(have, want.rules)) return '';
     let text = have ? `:${name} - [0:0]\n` : '';
-    for (const r of want.rules) text += `${ruleLine('-A', name, r.text)}\n`;
+    const head = ruleLine('-A', name, '');
+    for (const r of want.rules) text += `${head}${r.text}\n`;
     stats.chainsWritten++;
     stats.rulesWritten += want.rules.length;
     return text;

@@ -97,23 +97,10 @@ export function actionText(a: Action): string {
   }
 }
 
-/** The text ChainBuilder already made for each rule it built (rules are immutable), so it is not made twice. */
-const texts = new WeakMap<IptRule, string>();
-
-/** ruleArgs(r) quoted and joined: the text after `-A CHAIN ` in iptables-restore input. */
-export function ruleText(r: IptRule): string {
-  const known = texts.get(r);
-  if (known !== undefined) return known;
-  let s = '';
-  for (const m of r.matches) s += `${matchText(m)} `;
-  // The hash is base64url: never quoted.
-  return `${s}-m comment --comment reef:${r.hash} ${actionText(r.action)}`;
-}
-
 /** `-A CHAIN …` lines for iptables-restore. */
 export function chainLines(c: Chain): string[] {
   const head = `-A ${quoteArg(c.name)} `;
-  return c.rules.map((r) => head + ruleText(r));
+  return c.rules.map((r) => head + r.text);
 }
 
 export class ChainBuilder {
@@ -127,7 +114,7 @@ export class ChainBuilder {
   /**
    * The hash is over the chain name, the previous rule's hash and the rule's
    * own iptables-restore text (matches, then target): exactly what is
-   * installed, computed once and kept for ruleText().
+   * installed, computed once with the text itself.
    */
   add(matches: readonly Match[], action: Action, note?: string): this {
     let body = '';
@@ -135,10 +122,9 @@ export class ChainBuilder {
     const target = actionText(action);
     const hash = ruleHash(this.name, this.prev, body, target);
     this.prev = hash;
-    const rule: IptRule = note === undefined ? { matches, action, hash } : { matches, action, hash, note };
     // The hash is base64url: never quoted.
-    texts.set(rule, `${body}-m comment --comment reef:${hash} ${target}`);
-    this.rules.push(rule);
+    const text = `${body}-m comment --comment reef:${hash} ${target}`;
+    this.rules.push(note === undefined ? { matches, action, hash, text } : { matches, action, hash, text, note });
     return this;
   }
 

@@ -33,6 +33,8 @@ export interface IptRule {
   readonly action: Action;
   /** Position-dependent: hash of the chain name, the previous rule's hash and this rule. */
   readonly hash: string;
+  /** The rule as iptables-restore takes it after `-A CHAIN `: quoted arguments, hash comment included. */
+  readonly text: string;
   /** Why the rule is there, for people reading iptables-save; not part of the hash. */
   readonly note?: string;
 }
