@@ -13,11 +13,25 @@
  *
  *   node bench/felix/sync.ts [--endpoints=1000] [--policies=500] [--local=100] [--families=4] [--runs=3] [--changes=20] [--trace]
  * (root). Namespaces are made by the test harness's NetnsScope and always removed.
+ *
+ * Each measurement (the agent's and the raw one) starts from a collected
+ * heap, as a freshly started agent's does: the garbage the bench itself makes
+ * between runs (earlier runs, label changes, kernel dumps) is not collected
+ * on the time being measured.
  */
 import { NetnsScope } from '../../test/harness/netns.ts';
 import { generate, ifaceFor } from './workload.ts';
 
 process.env.REEF_LOG_LEVEL ??= 'warn';
+const { setFlagsFromString } = await import('node:v8');
+const { runInNewContext } = await import('node:vm');
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+/** A full collection, then a pause for V8's concurrent sweeping to end before the clock starts. */
+async function collected(): Promise<void> {
+  gc();
+  await new Promise((r) => setTimeout(r, 50));
+}
 const { PolicyAgent } = await import('../../felix/agent.ts');
 const { netnsRunner } = await import('../../felix/dataplane/command-runner.ts');
 
@@ -98,6 +112,7 @@ async function runOnce(): Promise<RunResult> {
     const w = generate({ endpoints: ENDPOINTS, policies: POLICIES, local: LOCAL, node: NODE });
     const agent = new PolicyAgent({ nodeName: NODE, runner, families: FAMILIES, recheckIntervalMs: 0 });
     await agent.start();
+    await collected();
 
     const t0 = performance.now();
     for (const n of w.namespaces) agent.upsertNamespace(n);
@@ -160,6 +175,7 @@ async function runOnce(): Promise<RunResult> {
 
     // The same processes as the agent, each as early as its dependencies allow: sets, then both
     // tables (rules reference sets); meanwhile the veth sysctls, then the routes.
+    await collected();
     const r0 = performance.now();
     if (TRACE) console.log('    raw:');
     // --trace: each raw command's span, relative to r0.
