@@ -116,7 +116,7 @@ export class ChainBuilder {
    * own iptables-restore text (matches, then target): exactly what is
    * installed, computed once with the text itself.
    */
-  add(matches: readonly Match[], action: Action, note?: string): this {
+  add(matches: readonly Match[], action: Action): this {
     let body = '';
     for (const m of matches) body += `${matchText(m)} `;
     const target = actionText(action);
@@ -124,7 +124,7 @@ export class ChainBuilder {
     this.prev = hash;
     // The hash is base64url: never quoted.
     const text = `${body}-m comment --comment reef:${hash} ${target}`;
-    this.rules.push(note === undefined ? { matches, action, hash, text } : { matches, action, hash, text, note });
+    this.rules.push({ matches, action, hash, text });
     return this;
   }
 

@@ -18,20 +18,41 @@ import type { LocalEndpoint } from '../graph/events.ts';
 import { ChainBuilder } from './args.ts';
 import { allMarks, type Marks } from './marks.ts';
 import { CHAIN_FORWARD, CHAIN_FROM_WL, CHAIN_TO_WL, fromWorkloadChain, policyChain, toWorkloadChain, WORKLOAD_PREFIX } from './names.ts';
-import type { Chain } from './types.ts';
+import type { Action, Chain, Match } from './types.ts';
+
+const RETURN: Action = { kind: 'RETURN' };
+const DROP: Action = { kind: 'DROP' };
+
+/** The mark tests and the clear an endpoint chain repeats, made once per marks (they are immutable). */
+const verdicts = new WeakMap<Marks, { clear: Action; accepted: readonly Match[]; passed: readonly Match[] }>();
+
+function verdictRules(marks: Marks) {
+  let v = verdicts.get(marks);
+  if (!v) {
+    v = {
+      clear: { kind: 'setMark', value: 0, mask: allMarks(marks) },
+      accepted: [{ kind: 'mark', value: marks.accept, mask: marks.accept }],
+      passed: [{ kind: 'mark', value: marks.pass, mask: marks.pass }],
+    };
+    verdicts.set(marks, v);
+  }
+  return v;
+}
 
 export function renderEndpointChain(ep: LocalEndpoint, dir: 'ingress' | 'egress', marks: Marks): Chain {
   // Ingress to the pod is traffic *to* the workload interface.
   const b = new ChainBuilder(dir === 'ingress' ? toWorkloadChain(ep.interfaceName) : fromWorkloadChain(ep.interfaceName));
   const policies = dir === 'ingress' ? ep.ingressPolicies : ep.egressPolicies;
   if (policies.length === 0) return b.build();
-  b.add([], { kind: 'setMark', value: 0, mask: allMarks(marks) }, 'clear verdict marks');
+  const m = verdictRules(marks);
+  b.add([], m.clear);
   for (const key of policies) {
-    b.add([], { kind: 'jump', target: policyChain(key, dir) }, key);
-    b.add([{ kind: 'mark', value: marks.accept, mask: marks.accept }], { kind: 'RETURN' }, `allowed by ${key}`);
-    b.add([{ kind: 'mark', value: marks.pass, mask: marks.pass }], { kind: 'DROP' }, `passed by ${key}: no further tier, default deny`);
+    b.add([], { kind: 'jump', target: policyChain(key, dir) });
+    b.add(m.accepted, RETURN);
+    // Passed: there is no further tier, so the default deny applies.
+    b.add(m.passed, DROP);
   }
-  b.add([], { kind: 'DROP' }, `default deny ${dir} for ${ep.key}`);
+  b.add([], DROP);
   return b.build();
 }
 
@@ -43,11 +64,12 @@ export function renderDispatchChains(endpoints: Iterable<LocalEndpoint>): Chain[
   const from = new ChainBuilder(CHAIN_FROM_WL);
   const to = new ChainBuilder(CHAIN_TO_WL);
   for (const ep of sortedByIface(endpoints)) {
-    from.add([{ kind: 'inIface', name: ep.interfaceName }], { kind: 'goto', target: fromWorkloadChain(ep.interfaceName) }, ep.key);
-    to.add([{ kind: 'outIface', name: ep.interfaceName }], { kind: 'goto', target: toWorkloadChain(ep.interfaceName) }, ep.key);
+    from.add([{ kind: 'inIface', name: ep.interfaceName }], { kind: 'goto', target: fromWorkloadChain(ep.interfaceName) });
+    to.add([{ kind: 'outIface', name: ep.interfaceName }], { kind: 'goto', target: toWorkloadChain(ep.interfaceName) });
   }
-  from.add([], { kind: 'DROP' }, 'unknown workload interface');
-  to.add([], { kind: 'DROP' }, 'unknown workload interface');
+  // An unknown workload interface.
+  from.add([], DROP);
+  to.add([], DROP);
   return [from.build(), to.build()];
 }
 
@@ -55,14 +77,15 @@ export function renderForwardChain(): Chain {
   const wl = `${WORKLOAD_PREFIX}+`;
   const b = new ChainBuilder(CHAIN_FORWARD);
   for (const kind of ['inIface', 'outIface'] as const) {
-    b.add([{ kind, name: wl }, { kind: 'conntrack', states: ['RELATED', 'ESTABLISHED'] }], { kind: 'ACCEPT' }, 'established');
+    b.add([{ kind, name: wl }, { kind: 'conntrack', states: ['RELATED', 'ESTABLISHED'] }], { kind: 'ACCEPT' });
   }
   for (const kind of ['inIface', 'outIface'] as const) {
-    b.add([{ kind, name: wl }, { kind: 'conntrack', states: ['INVALID'] }], { kind: 'DROP' }, 'invalid');
+    b.add([{ kind, name: wl }, { kind: 'conntrack', states: ['INVALID'] }], DROP);
   }
-  b.add([{ kind: 'inIface', name: wl }], { kind: 'jump', target: CHAIN_FROM_WL }, 'egress policy of the sending workload');
-  b.add([{ kind: 'outIface', name: wl }], { kind: 'jump', target: CHAIN_TO_WL }, 'ingress policy of the receiving workload');
-  b.add([{ kind: 'inIface', name: wl }], { kind: 'ACCEPT' }, 'policy allowed');
-  b.add([{ kind: 'outIface', name: wl }], { kind: 'ACCEPT' }, 'policy allowed');
+  // The sending workload's egress policy, then the receiving workload's ingress policy; what returns from both is allowed.
+  b.add([{ kind: 'inIface', name: wl }], { kind: 'jump', target: CHAIN_FROM_WL });
+  b.add([{ kind: 'outIface', name: wl }], { kind: 'jump', target: CHAIN_TO_WL });
+  b.add([{ kind: 'inIface', name: wl }], { kind: 'ACCEPT' });
+  b.add([{ kind: 'outIface', name: wl }], { kind: 'ACCEPT' });
   return b.build();
 }

@@ -94,28 +94,27 @@ export function renderPolicyChain(p: ActivePolicy, dir: 'ingress' | 'egress', op
   (p[dir] ?? []).forEach((r, i) => {
     const frags = ruleFragments(r, opts.family);
     if (frags.length === 0) return;
-    const note = `${p.key} ${dir}[${i}] ${r.action}`;
     switch (r.action) {
       case 'Deny':
-        for (const f of frags) b.add(f, { kind: 'DROP' }, note);
+        for (const f of frags) b.add(f, { kind: 'DROP' });
         break;
       case 'Allow':
       case 'Pass': {
         const bit = r.action === 'Allow' ? accept : pass;
-        for (const f of frags) b.add(f, { kind: 'setMark', value: bit, mask: bit }, note);
-        b.add([{ kind: 'mark', value: bit, mask: bit }], { kind: 'RETURN' }, note);
+        for (const f of frags) b.add(f, { kind: 'setMark', value: bit, mask: bit });
+        b.add([{ kind: 'mark', value: bit, mask: bit }], { kind: 'RETURN' });
         break;
       }
       case 'Log': {
         // --log-prefix takes 29 characters: the policy chain's short name and the rule index.
         const prefix = `${b.name.slice(0, 16)} r${i} `;
         if (frags.length === 1) {
-          b.add(frags[0]!, { kind: 'log', prefix }, note);
+          b.add(frags[0]!, { kind: 'log', prefix });
           break;
         }
-        for (const f of frags) b.add(f, { kind: 'setMark', value: scratch, mask: scratch }, note);
-        b.add([{ kind: 'mark', value: scratch, mask: scratch }], { kind: 'log', prefix }, note);
-        b.add([], { kind: 'setMark', value: 0, mask: scratch }, note);
+        for (const f of frags) b.add(f, { kind: 'setMark', value: scratch, mask: scratch });
+        b.add([{ kind: 'mark', value: scratch, mask: scratch }], { kind: 'log', prefix });
+        b.add([], { kind: 'setMark', value: 0, mask: scratch });
         break;
       }
     }

@@ -35,8 +35,6 @@ export interface IptRule {
   readonly hash: string;
   /** The rule as iptables-restore takes it after `-A CHAIN `: quoted arguments, hash comment included. */
   readonly text: string;
-  /** Why the rule is there, for people reading iptables-save; not part of the hash. */
-  readonly note?: string;
 }
 
 export interface Chain {

@@ -12,7 +12,7 @@ const matches: Match[] = [
 
 describe('felix/calc rule hashes', () => {
   it('hashes the chain, the previous hash and the rule text', () => {
-    const c = new ChainBuilder('reef-pi-x').add(matches, { kind: 'ACCEPT' }, 'a note').add([], { kind: 'DROP' }).build();
+    const c = new ChainBuilder('reef-pi-x').add(matches, { kind: 'ACCEPT' }).add([], { kind: 'DROP' }).build();
     const [r1, r2] = c.rules;
     expect(r1!.hash).to.equal(ruleHash('reef-pi-x', '', '-p tcp -m set ! --match-set reef-s4-abc src -m multiport --dports 80,443:445 ', '-j ACCEPT'));
     expect(r2!.hash).to.equal(ruleHash('reef-pi-x', r1!.hash, '', '-j DROP'));
