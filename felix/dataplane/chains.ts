@@ -3,7 +3,7 @@
  * lists already carrying their `reef:<hash>` comment. The renderer's chains
  * convert with fromRendered(); the few chains the dataplane owns itself (the
  * INPUT/OUTPUT hooks, NAT, the base-chain jumps) are built with HashedChain,
- * hashed the same position-dependent way so read-back compares hashes only.
+ * hashed the same way so read-back compares hashes only.
  */
 import { quoteArg, ruleHash } from '../calc/render/args.ts';
 import type { Chain } from '../calc/render/index.ts';
@@ -61,7 +61,6 @@ export function fromRendered(c: Chain): ChainSpec {
 export class HashedChain {
   readonly name: string;
   private readonly rules: RuleSpec[] = [];
-  private prev = '';
 
   constructor(name: string) {
     this.name = name;
@@ -73,8 +72,7 @@ export class HashedChain {
     for (const m of matches) body += `${quoteArg(m)} `;
     const targetText = target.map(quoteArg).join(' ');
     // Hashed like the renderer's rules: over the text that is installed.
-    const hash = ruleHash(this.name, this.prev, body, targetText);
-    this.prev = hash;
+    const hash = ruleHash(this.name, body, targetText);
     this.rules.push({ hash, text: `${body}-m comment --comment reef:${hash} ${targetText}` });
     return this;
   }

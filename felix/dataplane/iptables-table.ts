@@ -249,16 +249,38 @@ export class IptablesTable {
     if (del) yield del;
   }
 
-  /** A desired chain's rules as restore lines, '' when the kernel has it already. */
+  /**
+   * A desired chain's rules as restore lines, '' when the kernel has it
+   * already. A chain the kernel holds a tail or a head of (a dispatch chain
+   * gaining endpoints before its final DROP, an empty chain being filled)
+   * gets only the missing rules, inserted or appended: no rule is deleted,
+   * which spares the restore the kernel's wait for deleted rules to be freed
+   * (an RCU grace period when it closes its netlink socket). Anything else is
+   * flushed and written whole.
+   */
   private chainText(name: string, inst: InstalledTable, stats: TableApplyStats): string {
-    const want = this.built(name)!;
+    const want = this.built(name)!.rules;
     const have = inst.chains.get(name);
-    if (sameHashes(have, want.rules)) return '';
-    let text = have ? `:${name} - [0:0]\n` : '';
+    if (sameHashes(have, want)) return '';
+    const grows = have !== undefined && have.length < want.length;
+    let text = '';
+    let from = 0;
+    if (grows && matchesAt(have, want, 0)) {
+      // The kernel has the head (an empty chain, or rules appended since): append the rest.
+      from = have.length;
+    } else if (grows && matchesAt(have, want, want.length - have.length)) {
+      for (let i = 0; i < want.length - have.length; i++) text += `${ruleLine('-I', name, want[i]!.text, i + 1)}\n`;
+      stats.chainsWritten++;
+      stats.rulesWritten += want.length - have.length;
+      return text;
+    } else if (have) {
+      // An existing chain is flushed by its declaration; a new one was declared up front.
+      text += `:${name} - [0:0]\n`;
+    }
     const head = ruleLine('-A', name, '');
-    for (const r of want.rules) text += `${head}${r.text}\n`;
+    for (let i = from; i < want.length; i++) text += `${head}${want[i]!.text}\n`;
     stats.chainsWritten++;
-    stats.rulesWritten += want.rules.length;
+    stats.rulesWritten += want.length - from;
     return text;
   }
 
@@ -350,6 +372,12 @@ export class IptablesTable {
     this.log?.warn('iptables restore failed', { table: this.table, family: this.family, bytes, err: String(err) });
     throw err;
   }
+}
+
+/** Whether `have` equals `want` from index `at` on, for have.length entries. */
+function matchesAt(have: readonly string[], want: readonly RuleSpec[], at: number): boolean {
+  for (let i = 0; i < have.length; i++) if (have[i] !== want[at + i]!.hash) return false;
+  return true;
 }
 
 /** The desired state changed while a streamed restore was being written: it is abandoned and redone. */

@@ -105,23 +105,21 @@ export function chainLines(c: Chain): string[] {
 
 export class ChainBuilder {
   private readonly rules: IptRule[] = [];
-  private prev = '';
   readonly name: string;
   constructor(name: string) {
     this.name = name;
   }
 
   /**
-   * The hash is over the chain name, the previous rule's hash and the rule's
-   * own iptables-restore text (matches, then target): exactly what is
-   * installed, computed once with the text itself.
+   * The hash is over the chain name and the rule's own iptables-restore text
+   * (matches, then target): exactly what is installed, computed once with the
+   * text itself.
    */
   add(matches: readonly Match[], action: Action): this {
     let body = '';
     for (const m of matches) body += `${matchText(m)} `;
     const target = actionText(action);
-    const hash = ruleHash(this.name, this.prev, body, target);
-    this.prev = hash;
+    const hash = ruleHash(this.name, body, target);
     // The hash is base64url: never quoted.
     const text = `${body}-m comment --comment reef:${hash} ${target}`;
     this.rules.push({ matches, action, hash, text });
@@ -134,11 +132,14 @@ export class ChainBuilder {
 }
 
 /**
- * A rule's position-dependent hash: 16 base64url characters (96 bits) of
- * SHA-256 over the chain name, the previous rule's hash, the matches' text
- * (each followed by a space) and the target's text. Stable across runs and
- * versions as long as the rule text is.
+ * A rule's hash: 16 base64url characters (96 bits) of SHA-256 over the chain
+ * name, the matches' text (each followed by a space) and the target's text.
+ * Stable across runs and versions as long as the rule text is. Not chained to
+ * the rule before it: the writer compares a chain's hashes as an ordered list
+ * (so order still counts), and an unchanged rule keeps its hash when rules
+ * are inserted before it, so a chain that only grows is written by insertion
+ * (iptables-table.ts).
  */
-export function ruleHash(chain: string, prev: string, matchesText: string, targetText: string): string {
-  return digest('sha256', `${chain}\0${prev}\0${matchesText}\0${targetText}`, 'base64url').slice(0, 16);
+export function ruleHash(chain: string, matchesText: string, targetText: string): string {
+  return digest('sha256', `${chain}\0${matchesText}\0${targetText}`, 'base64url').slice(0, 16);
 }

@@ -31,7 +31,7 @@ export type Action =
 export interface IptRule {
   readonly matches: readonly Match[];
   readonly action: Action;
-  /** Position-dependent: hash of the chain name, the previous rule's hash and this rule. */
+  /** Hash of the chain name and this rule's text (see ruleHash). */
   readonly hash: string;
   /** The rule as iptables-restore takes it after `-A CHAIN `: quoted arguments, hash comment included. */
   readonly text: string;

@@ -74,7 +74,8 @@ describe('felix/dataplane iptables table', () => {
 
     it('deletes stale reef chains after flushing them all, and rewrites a tampered chain', async () => {
       const r = new FakeRunner();
-      r.outputs.set('iptables-save', saveWith([...installedA.slice(0, 3), `-A reef-a ${chainA.rules[1]!.text}`, ':reef-old - [0:0]', '-A reef-old -j reef-a']));
+      const foreign = '-A reef-a -s 203.0.113.9 -j ACCEPT';
+      r.outputs.set('iptables-save', saveWith([...installedA.slice(0, 3), foreign, `-A reef-a ${chainA.rules[1]!.text}`, ':reef-old - [0:0]', '-A reef-old -j reef-a']));
       const t = new IptablesTable({ runner: r, family: 4, table: 'filter' });
       t.setChain(chainA);
       await t.markForResync();
@@ -82,6 +83,38 @@ describe('felix/dataplane iptables table', () => {
       const input = r.inputsOf('iptables-restore')[0]!;
       expect(input).to.match(/:reef-a - \[0:0\]\n-A reef-a -p tcp[^\n]*\n-A reef-a [^\n]*DROP\n-F reef-old\n-X reef-old\nCOMMIT/);
       expect(stats).to.deep.include({ chainsWritten: 1, chainsDeleted: 1 });
+    });
+
+    describe('a chain that only grows', () => {
+      const head = new HashedChain('reef-d').add(['-i', 'reef1'], ['-g', 'reef-fw-reef1']).add(['-i', 'reef2'], ['-g', 'reef-fw-reef2']).build().rules;
+      const drop = new HashedChain('reef-d').add([], ['-j', 'DROP']).build().rules;
+      const installed = (rules: readonly { text: string }[]) => saveWith([':reef-d - [0:0]', ...rules.map((x) => `-A reef-d ${x.text}`)]);
+
+      async function applied(have: readonly { text: string }[], want: readonly (typeof head)[number][]) {
+        const r = new FakeRunner();
+        r.outputs.set('iptables-save', installed(have));
+        const t = new IptablesTable({ runner: r, family: 4, table: 'filter' });
+        t.setChain({ name: 'reef-d', rules: want });
+        await t.markForResync();
+        const stats = await t.apply();
+        return { input: r.inputsOf('iptables-restore')[0]!, stats };
+      }
+
+      it('gets its new head inserted before the rules it keeps, deleting nothing', async () => {
+        const { input, stats } = await applied(drop, [...head, ...drop]);
+        expect(input).to.equal(`*filter\n-I reef-d 1 ${head[0]!.text}\n-I reef-d 2 ${head[1]!.text}\nCOMMIT\n`);
+        expect(stats).to.deep.include({ chainsWritten: 1, rulesWritten: 2 });
+      });
+
+      it('gets its new tail appended, and an empty chain is filled without a flush', async () => {
+        expect((await applied(head.slice(0, 1), [...head, ...drop])).input).to.equal(`*filter\n-A reef-d ${head[1]!.text}\n-A reef-d ${drop[0]!.text}\nCOMMIT\n`);
+        expect((await applied([], drop)).input).to.equal(`*filter\n-A reef-d ${drop[0]!.text}\nCOMMIT\n`);
+      });
+
+      it('is flushed and written whole when a rule changed in the middle', async () => {
+        const { input } = await applied([head[0]!, drop[0]!], [head[1]!, ...drop]);
+        expect(input).to.equal(`*filter\n:reef-d - [0:0]\n-A reef-d ${head[1]!.text}\n-A reef-d ${drop[0]!.text}\nCOMMIT\n`);
+      });
     });
 
     it('reads back again after a failed restore', async () => {

@@ -11,14 +11,18 @@ const matches: Match[] = [
 ];
 
 describe('felix/calc rule hashes', () => {
-  it('hashes the chain, the previous hash and the rule text', () => {
+  it('hashes the chain and the rule text, not the rule before it', () => {
     const c = new ChainBuilder('reef-pi-x').add(matches, { kind: 'ACCEPT' }).add([], { kind: 'DROP' }).build();
     const [r1, r2] = c.rules;
-    expect(r1!.hash).to.equal(ruleHash('reef-pi-x', '', '-p tcp -m set ! --match-set reef-s4-abc src -m multiport --dports 80,443:445 ', '-j ACCEPT'));
-    expect(r2!.hash).to.equal(ruleHash('reef-pi-x', r1!.hash, '', '-j DROP'));
+    expect(r1!.hash).to.equal(ruleHash('reef-pi-x', '-p tcp -m set ! --match-set reef-s4-abc src -m multiport --dports 80,443:445 ', '-j ACCEPT'));
+    expect(r2!.hash).to.equal(ruleHash('reef-pi-x', '', '-j DROP'));
     expect(r1!.hash).to.match(/^[A-Za-z0-9_-]{16}$/);
+    // A rule keeps its hash whatever comes before it (a chain that grows at its head is written by insertion)...
+    expect(new ChainBuilder('reef-pi-x').add([], { kind: 'DROP' }).build().rules[0]!.hash).to.equal(r2!.hash);
+    // ...and the chain's name counts: the same rule elsewhere is another rule.
+    expect(ruleHash('reef-pi-y', '', '-j DROP')).to.not.equal(r2!.hash);
     // Stable across runs: a fixed input has a fixed hash.
-    expect(ruleHash('c', '', '-p tcp ', '-j ACCEPT')).to.equal(ruleHash('c', '', '-p tcp ', '-j ACCEPT'));
+    expect(ruleHash('c', '-p tcp ', '-j ACCEPT')).to.equal('P_21MIDl-MyHRNnw');
   });
 
   it('keeps the text it made: a built rule\'s text is its arguments, quoted', () => {
