@@ -38,14 +38,6 @@ export interface TableApplyStats {
   baseChainsFixed: number;
 }
 
-/** A table's restore input for its current changes (see IptablesTable.plan). */
-export interface TablePlan {
-  readonly version: number;
-  /** undefined: nothing to write. */
-  readonly input: string | undefined;
-  readonly stats: TableApplyStats;
-}
-
 export function zeroTableStats(): TableApplyStats {
   return { chainsWritten: 0, rulesWritten: 0, chainsDeleted: 0, baseChainsFixed: 0 };
 }
@@ -71,7 +63,7 @@ export class IptablesTable {
   private readonly dirtyBase = new Set<string>();
   /** undefined: not known (never read, or a restore failed); the next apply reads back first. */
   private installed: InstalledTable | undefined;
-  /** Bumped by every change to desired or installed state: a plan made before a change is stale. */
+  /** Bumped by every change to desired or installed state: a streamed restore begun before a change is stale. */
   private version = 0;
 
   constructor(opts: IptablesTableOptions) {
@@ -126,25 +118,14 @@ export class IptablesTable {
     for (const base of this.baseJumps.keys()) this.dirtyBase.add(base);
   }
 
-  /**
-   * The restore input for the current changes. undefined: nothing known to
-   * plan from (apply reads back first).
-   */
-  plan(): TablePlan | undefined {
-    const inst = this.installed;
-    if (!inst) return undefined;
+  async apply(): Promise<TableApplyStats> {
+    if (this.dirty.size === 0 && this.dirtyBase.size === 0) return zeroTableStats();
+    const inst = this.installed ?? (await this.readBack());
     const stats = zeroTableStats();
     let body = '';
     for (const piece of this.restorePieces(inst, stats)) if (piece !== SETS_NEEDED) body += piece;
-    return { version: this.version, input: body.length > 0 ? `*${this.table}\n${body}COMMIT\n` : undefined, stats };
-  }
-
-  async apply(): Promise<TableApplyStats> {
-    if (this.dirty.size === 0 && this.dirtyBase.size === 0) return zeroTableStats();
-    if (!this.installed) await this.readBack();
-    const plan = this.plan()!;
-    if (plan.input !== undefined) await this.restoreInput(plan.input);
-    return this.committed(plan.stats);
+    if (body) await this.restoreInput(`*${this.table}\n${body}COMMIT\n`);
+    return this.committed(stats);
   }
 
   /**
