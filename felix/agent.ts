@@ -22,7 +22,7 @@ import type { EndpointInput, NamespaceInput, PolicyInput } from './calc/policy/i
 import { systemClock, type Clock, type TimerHandle } from '../src/lib/clock.ts';
 import { childLogger, type Logger } from '../src/lib/log.ts';
 import type { CommandRunner } from './dataplane/command-runner.ts';
-import { Dataplane, type DataplaneApplyStats, type Family } from './dataplane/dataplane.ts';
+import { Dataplane, type DataplaneApplyStats, type Family, type UninstallStats } from './dataplane/dataplane.ts';
 import type { HookOptions } from './dataplane/hooks.ts';
 import { Translator, type PoolInput } from './agent-translate.ts';
 
@@ -162,10 +162,11 @@ export class PolicyAgent implements AgentInput {
   }
 
   /** Stops, then removes every reef chain, jump, ipset and workload route. */
-  async uninstall(): Promise<void> {
+  async uninstall(): Promise<UninstallStats> {
     await this.stop();
-    await this.dataplane.uninstall();
-    this.log.info('policy agent uninstalled');
+    const removed = await this.dataplane.uninstall();
+    this.log.info('policy agent uninstalled', { ...removed });
+    return removed;
   }
 
   // ---- input ----

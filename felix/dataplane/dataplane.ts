@@ -19,6 +19,14 @@ import { WarmCommands } from './warm-commands.ts';
 
 export type Family = 4 | 6;
 
+/** What uninstall() removed (the workload routes go too, uncounted). */
+export interface UninstallStats {
+  readonly chainsDeleted: number;
+  /** Base chains (FORWARD, INPUT, OUTPUT, POSTROUTING) that lost reef's jump. */
+  readonly baseChainsCleaned: number;
+  readonly setsDestroyed: number;
+}
+
 export interface DataplaneOptions {
   readonly runner: CommandRunner;
   readonly families?: readonly Family[];
@@ -154,11 +162,13 @@ export class Dataplane {
   }
 
   /** Removes every reef chain, jump, ipset and workload route; other programs' rules stay. */
-  async uninstall(): Promise<void> {
+  async uninstall(): Promise<UninstallStats> {
     this.warm.close();
-    for (const t of [...this.filter.values(), ...this.nat.values()]) await t.uninstall();
-    await this.ipsets.uninstall();
+    const tables = zeroTableStats();
+    for (const t of [...this.filter.values(), ...this.nat.values()]) addTableStats(tables, await t.uninstall());
+    const sets = await this.ipsets.uninstall();
     await this.routes.uninstall();
+    return { chainsDeleted: tables.chainsDeleted, baseChainsCleaned: tables.baseChainsFixed, setsDestroyed: sets.setsDestroyed };
   }
 
   get chainCount(): number {

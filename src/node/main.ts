@@ -4,11 +4,28 @@
  * naming the variable. SIGTERM/SIGINT stop gracefully: BGP peers get Cease
  * with graceful restart, the kernel keeps routes and rules, then the process
  * exits 0. A failure to start exits 1.
+ *
+ * `reef-node uninstall-policy` instead removes what the policy agent wrote on
+ * this node and exits (uninstall-policy.ts).
  */
 import { log } from '../lib/log.ts';
 import { NodeConfigError, nodeConfigFrom, type NodeConfig } from './config.ts';
 import { NodeDaemon } from './daemon.ts';
 import { DatastoreConfigError } from '../datastore/errors.ts';
+
+if (process.argv[2] === 'uninstall-policy') {
+  const { describeUninstall, uninstallPolicy } = await import('./uninstall-policy.ts');
+  try {
+    process.stdout.write(`reef-node: ${describeUninstall(await uninstallPolicy())}\n`);
+    process.exit(0);
+  } catch (e) {
+    process.stderr.write(`reef-node: uninstall-policy failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+} else if (process.argv[2] !== undefined) {
+  process.stderr.write(`reef-node: unknown command ${JSON.stringify(process.argv[2])} (the daemon takes none; \`reef-node uninstall-policy\` removes the policy agent's rules)\n`);
+  process.exit(2);
+}
 
 let cfg: NodeConfig;
 try {
