@@ -8,7 +8,7 @@
  *   rib/       Adj-RIB-In + Loc-RIB (decision process, ECMP, RR), Adj-RIB-Out buckets (pure)
  *   fib/       the kernel FIB kept equal to the Loc-RIB over netlink (protocol 85)
  *   speaker/   the wiring: per-peer handle, listener, RIB sink, UPDATE builder, kernel sync
- *   speaker.ts the Speaker: setPeers / setOriginated (declarative, diffed), status, routes, events
+ *   speaker.ts the Speaker: setPeers / setOriginated (declarative, diffed; policy changes keep the session), status, routes, events
  *   config.ts  the reef-bgp config file schema (zod), errors naming the field
  *   status-server.ts, main.ts   the program: HTTP status on a unix socket, signals
  *

@@ -80,7 +80,7 @@ async function run(a: Args): Promise<void> {
     if (needRestart.length > 0) log.warn('config changes that take effect only after a restart', { fields: needRestart.join(',') });
     const peers = speaker.setPeers(peersFrom(next));
     const prefixes = speaker.setOriginated(originatedFrom(next));
-    log.info('config reloaded', { peersAdded: peers.added, peersRemoved: peers.removed, peersReset: peers.reset, prefixesAdded: prefixes.added, prefixesRemoved: prefixes.removed });
+    log.info('config reloaded', { peersAdded: peers.added, peersRemoved: peers.removed, peersReset: peers.reset, peersUpdated: peers.updated, prefixesAdded: prefixes.added, prefixesRemoved: prefixes.removed });
     cfg = { ...next, ...Object.fromEntries(RESTART_ONLY.map((k) => [k, cfg[k]])) } as ReefBgpConfig;
   };
 

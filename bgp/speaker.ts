@@ -21,14 +21,9 @@ import { ORIGIN, type PathAttributes } from './wire/types.ts';
 import { KernelSync } from './speaker/kernel.ts';
 import { Listener, normalizeAddress } from './speaker/listener.ts';
 import { PeerHandle, type PeerHost } from './speaker/peer.ts';
+import { sessionShape } from './speaker/peer-config.ts';
 import { routesOf } from './speaker/routes.ts';
 import type { FamilyName, OriginatedPrefix, PeerConfig, RouteInfo, SpeakerEvents, SpeakerOptions, SpeakerStatus } from './speaker/types.ts';
-
-/** Everything but the name: a difference here needs a new session. */
-function sessionShape(c: PeerConfig): string {
-  const { name: _n, ...rest } = c;
-  return JSON.stringify(rest, Object.keys(rest).sort());
-}
 
 export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
   readonly rib: Rib;
@@ -146,13 +141,20 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
     else p.accept(socket);
   }
 
-  /** The whole desired set of peers: new ones start, missing ones get Cease / Peer De-configured, changed ones are reset. */
-  setPeers(peers: readonly PeerConfig[]): { added: number; removed: number; reset: number } {
-    if (this.#stopping) return { added: 0, removed: 0, reset: 0 };
+  /**
+   * The whole desired set of peers: new ones start, missing ones get Cease /
+   * Peer De-configured, ones whose session shape changed are reset, and ones
+   * whose policy fields changed keep their session and get the change in
+   * place (`updated`; see speaker/peer-config.ts for which field is which).
+   */
+  setPeers(peers: readonly PeerConfig[]): { added: number; removed: number; reset: number; updated: number } {
+    if (this.#stopping) return { added: 0, removed: 0, reset: 0, updated: 0 };
     const want = new Map(peers.map((p) => [normalizeAddress(p.address), p]));
     let added = 0;
     let removed = 0;
     let reset = 0;
+    let updated = 0;
+    const reflection: PeerHandle[] = [];
     for (const [addr, h] of this.#peers) {
       const c = want.get(addr);
       if (c === undefined) {
@@ -163,8 +165,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
         h.remove(CEASE.OTHER_CONFIGURATION_CHANGE, 'peer configuration changed');
         this.#forget(addr, h);
         reset++;
-      } else h.rename(c.name ?? c.address);
+      } else {
+        const changed = h.reconfigure({ ...c, address: addr });
+        if (changed.length > 0) updated++;
+        if (changed.includes('routeReflectorClient')) reflection.push(h);
+      }
     }
+    // Whether a peer's routes are reflected to the other iBGP peers depends on its client role.
+    for (const h of this.#peers.values()) if (reflection.some((r) => r !== h)) h.resyncExport();
     for (const [addr, c] of want) {
       if (this.#peers.has(addr)) continue;
       const h = new PeerHandle(this, { ...c, address: addr });
@@ -174,9 +182,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
       added++;
     }
     added -= reset;
-    if (added + removed + reset > 0) this.log.info('peers configured', { peers: this.#peers.size, added, removed, reset });
+    if (added + removed + reset + updated > 0) this.log.info('peers configured', { peers: this.#peers.size, added, removed, reset, updated });
     this.scheduleFlush();
-    return { added, removed, reset };
+    return { added, removed, reset, updated };
   }
 
   /** The whole desired set of prefixes we advertise. */

@@ -42,7 +42,7 @@ export class AdjRibOut {
   readonly #buckets = new Map<AttrSet, Bucket>();
   readonly #withdrawals = new Bucket(null);
   /** Last outgoing set per (path, post-policy attributes), so shared paths are rewritten once. */
-  readonly #memo = new WeakMap<Path, { readonly attrs: PathAttributes; readonly out: AttrSet }>();
+  #memo = new WeakMap<Path, { readonly attrs: PathAttributes; readonly out: AttrSet }>();
   #unsubscribe: (() => void) | null = null;
   /** Called when something becomes pending while nothing was: the session should start pulling. */
   onPending: (() => void) | null = null;
@@ -70,6 +70,24 @@ export class AdjRibOut {
     this.#withdrawals.keys.clear();
     this.#sets = new AttrTable();
     this.peer.counters.advertised = 0;
+  }
+
+  /**
+   * Export again against what the peer holds: after the peer's export
+   * settings changed (policy, next hop, reflection), prefixes no longer
+   * exported are withdrawn and changed ones re-announced. `all` re-sends the
+   * unchanged ones as well (a ROUTE-REFRESH from the peer). Compared with the
+   * sent table rather than rebuilt from scratch, so nothing the old settings
+   * sent is left behind at the peer.
+   */
+  resync(all = false): void {
+    if (this.#unsubscribe === null) return;
+    // The memo's rewrites were made under the old settings.
+    this.#memo = new WeakMap();
+    this.#rib.forEachBest((key, best) => this.#change(key, best, all));
+    this.#sent.forEach((_set, key) => {
+      if (this.#rib.best(key) === null) this.#change(key, null, false);
+    });
   }
 
   get pendingPrefixes(): number {
@@ -117,7 +135,7 @@ export class AdjRibOut {
     for (let i = 0; i < batch.keys.length; i++) this.#change(batch.keys[i]!, batch.best[i]!);
   }
 
-  #change(key: PrefixKey, best: Best | null): void {
+  #change(key: PrefixKey, best: Best | null, resend = false): void {
     const wasIdle = this.#pending.size === 0;
     const out = best === null ? null : this.#outFor(key, bestPaths(best)[0]!);
     const parked = this.#pending.get(key);
@@ -130,7 +148,7 @@ export class AdjRibOut {
       }
     }
     const sent = this.#sent.get(key);
-    if (out === (sent ?? null)) {
+    if (out === (sent ?? null) && !(resend && out !== null)) {
       if (out !== null) this.#sets.unref(out);
       return;
     }

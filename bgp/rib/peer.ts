@@ -35,9 +35,18 @@ export interface PeerCounters {
   advertised: number;
 }
 
+/** A new config for a RibPeer that names another neighbour: the RIB's identity for it (address, AS) cannot change in place. */
+export class PeerIdentityError extends Error {
+  constructor(was: { address: string; asn: number }, now: RibPeerConfig) {
+    super(`peer ${was.address} AS ${was.asn} cannot be reconfigured as ${now.address} AS ${now.asn}`);
+    this.name = 'PeerIdentityError';
+  }
+}
+
 export class RibPeer implements PolicyPeer {
   readonly id: number;
-  readonly config: RibPeerConfig;
+  /** Replaced, never edited, by `Rib.reconfigure`, so the RIB sees each change at one point. */
+  config: RibPeerConfig;
   readonly address: string;
   readonly asn: number;
   readonly ibgp: boolean;

@@ -21,7 +21,7 @@ import type { Decision, DecisionOptions } from './best-path.ts';
 import { REASON, decide, decideInto } from './best-path.ts';
 import { Importer } from './import.ts';
 import { Path } from './path.ts';
-import { RibPeer } from './peer.ts';
+import { PeerIdentityError, RibPeer } from './peer.ts';
 import type { RibPeerConfig } from './peer.ts';
 import type { PrefixKey } from './prefix-key.ts';
 import { parseV4 } from './prefix-key.ts';
@@ -136,6 +136,50 @@ export class Rib {
   peerUp(peer: RibPeer, routerId: string): void {
     peer.routerId = parseV4(routerId);
     peer.maxPrefixExceeded = false;
+  }
+
+  /**
+   * A peer's settings changed without a new session. Only the config is
+   * swapped: a changed import policy or limit takes effect through
+   * `reimport`, export settings through each Adj-RIB-Out's `resync`.
+   */
+  reconfigure(peer: RibPeer, config: RibPeerConfig): void {
+    if (config.address !== peer.address || config.asn !== peer.asn) throw new PeerIdentityError(peer, config);
+    peer.config = config;
+  }
+
+  /**
+   * Soft reconfiguration inbound: every prefix the peer sent, accepted or
+   * not, goes through import again under its current config. The Adj-RIB-In
+   * keeps the received attributes of rejected routes too, so nothing has to
+   * be asked of the peer. Stale routes (the peer is restarting) keep their
+   * verdict: they are re-sent or swept soon, and a fresh path would lose
+   * the stale mark. A limit now exceeded is reported as by `announce`.
+   */
+  reimport(peer: RibPeer): AnnounceResult {
+    const keys: PrefixKey[] = [];
+    const olds: Path[] = [];
+    this.forEachAdjRibIn(peer, (key, p) => {
+      if (p.stale) return;
+      keys.push(key);
+      olds.push(p);
+    });
+    const max = peer.config.maxPrefixes ?? Infinity;
+    let dropped = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const old = olds[i]!;
+      const path = this.#importer.pathFor(peer, old.received, key);
+      if (path.attrs !== null && old.attrs === null && peer.counters.accepted >= max) {
+        this.#remove(peer, key);
+        peer.maxPrefixExceeded = true;
+        dropped++;
+        continue;
+      }
+      this.#put(peer, key, path);
+    }
+    if (peer.counters.accepted > max) peer.maxPrefixExceeded = true;
+    return { dropped, maxPrefixExceeded: peer.maxPrefixExceeded };
   }
 
   announce(peer: RibPeer, set: AttrSet, keys: ArrayLike<PrefixKey>): AnnounceResult {

@@ -20,6 +20,9 @@ export function rulesPolicy(rules: readonly PrefixRule[]): Policy {
   return (prefix) => (list.permits(prefix) ? ACCEPT : REJECT);
 }
 
+/** `export: none`: every prefix stays home. */
+export const exportNothing: Policy = () => REJECT;
+
 /** Only the families the session negotiated leave, then the peer's rules. */
 export function exportPolicy(rules: readonly PrefixRule[] | undefined, families: () => { ipv4: boolean; ipv6: boolean }): Policy {
   const inner = rules !== undefined && rules.length > 0 ? rulesPolicy(rules) : undefined;

@@ -8,6 +8,8 @@
  *   down        -> rib.peerDown; stale marking when the peer negotiated graceful restart and the
  *                  session ended without a NOTIFICATION; its End-of-RIB or the timer sweeps them
  *   ROUTE-REFRESH from the peer -> the Adj-RIB-Out replayed
+ *   policy fields changed (peer-config.ts) -> applied to the running session: import re-run over
+ *                  the kept Adj-RIB-In, the Adj-RIB-Out resynced (the difference goes out)
  */
 import net from 'node:net';
 import type { TimerHandle } from '../../src/lib/clock.ts';
@@ -21,7 +23,8 @@ import { Session } from '../session/session.ts';
 import { SocketTransport, type Dialer } from '../session/transport.ts';
 import type { Clock } from '../../src/lib/clock.ts';
 import { CEASE } from '../wire/constants.ts';
-import { exportPolicy, rulesPolicy } from './filters.ts';
+import { exportNothing, exportPolicy, rulesPolicy } from './filters.ts';
+import { policyChanges, type PolicyField } from './peer-config.ts';
 import { RibSink } from './rib-sink.ts';
 import type { FamilyName, PeerConfig, PeerStatus } from './types.ts';
 import { UpdateBuilder } from './update-builder.ts';
@@ -51,16 +54,17 @@ const STALE_TIME = 300;
 export const familiesOf = (c: PeerConfig): readonly FamilyName[] => c.families ?? [c.address.includes(':') ? 'ipv6' : 'ipv4'];
 const unmapped = (a: string | undefined): string | undefined => (a?.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a);
 
+/** Policy fields that change what goes out to the peer. */
+const EXPORT_FIELDS: readonly PolicyField[] = ['export', 'nextHopSelf', 'keepOriginalNextHop', 'routeReflectorClient'];
+
 export class PeerHandle {
-  readonly config: PeerConfig;
+  #config: PeerConfig;
   name: string;
   readonly ribPeer: RibPeer;
   readonly session: Session;
   readonly log: Logger;
   readonly #host: PeerHost;
   readonly #sink: RibSink;
-  /** Mutable on purpose: our address on the session is known only once connected, and export reads it. */
-  readonly #rc: { -readonly [K in keyof RibPeerConfig]: RibPeerConfig[K] };
   #negotiated: Negotiated | undefined;
   #aro: AdjRibOut | null = null;
   #builder: UpdateBuilder | null = null;
@@ -79,20 +83,10 @@ export class PeerHandle {
 
   constructor(host: PeerHost, config: PeerConfig) {
     this.#host = host;
-    this.config = config;
+    this.#config = config;
     this.name = config.name ?? config.address;
     this.log = host.log.child({ peer: config.address, peerAs: config.asNumber, peerName: this.name });
-    this.#rc = {
-      address: config.address,
-      asn: config.asNumber,
-      rrClient: config.routeReflectorClient ?? false,
-      nextHopSelf: config.nextHopSelf ?? false,
-      keepOriginalNextHop: config.keepOriginalNextHop ?? false,
-      ...(config.maxPrefixes !== undefined ? { maxPrefixes: config.maxPrefixes } : {}),
-      ...(config.import !== undefined && config.import.length > 0 ? { importPolicy: rulesPolicy(config.import) } : {}),
-      exportPolicy: exportPolicy(config.export === 'none' ? undefined : config.export, () => this.#families),
-    };
-    this.ribPeer = host.rib.addPeer(this.#rc);
+    this.ribPeer = host.rib.addPeer(this.#ribConfig(config, undefined));
     this.#sink = new RibSink(host.rib, this.ribPeer, {
       maxPrefix: (dropped) => queueMicrotask(() => this.#maxPrefix(dropped)),
       endOfRib: (afi) => this.#endOfRib(afi),
@@ -125,13 +119,51 @@ export class PeerHandle {
     this.session.on('routeRefresh', () => this.#replay());
   }
 
+  get config(): PeerConfig {
+    return this.#config;
+  }
+
   start(): void {
     this.session.start();
   }
 
-  /** The only change that needs no new session. */
-  rename(name: string): void {
-    this.name = name;
+  /**
+   * A config with the same session shape (peer-config.ts): the name and the
+   * policy fields take effect on the running session. Returns the policy
+   * fields that changed. A limit the peer is now over ends the session, as
+   * it would on the next UPDATE.
+   */
+  reconfigure(next: PeerConfig): PolicyField[] {
+    const changed = policyChanges(this.#config, next);
+    this.#config = next;
+    this.name = next.name ?? next.address;
+    if (changed.length === 0) return changed;
+    const rib = this.#host.rib;
+    const acceptedBefore = this.ribPeer.counters.accepted;
+    rib.reconfigure(this.ribPeer, this.#ribConfig(next, this.ribPeer.config.localAddress));
+    const limit = changed.includes('import') || changed.includes('maxPrefixes') ? rib.reimport(this.ribPeer) : undefined;
+    if (changed.some((f) => EXPORT_FIELDS.includes(f))) this.resyncExport();
+    this.log.info('peer policy applied without a session reset', {
+      fields: changed.join(','),
+      acceptedBefore,
+      accepted: this.ribPeer.counters.accepted,
+      ...(this.#aro !== null ? { updatesPending: this.#aro.pendingPrefixes } : {}),
+    });
+    this.#host.scheduleFlush();
+    if (limit?.maxPrefixExceeded === true && this.#up) this.#maxPrefix(limit.dropped);
+    return changed;
+  }
+
+  /**
+   * What we send the peer may have changed although the Loc-RIB did not
+   * (its export settings, or another peer's reflection role): the
+   * difference goes out. With `export: none` since the session came up
+   * there is nothing sent yet, so the Adj-RIB-Out simply starts.
+   */
+  resyncExport(): void {
+    if (this.#aro === null) this.#startExport();
+    else this.#aro.resync();
+    this.#schedulePump();
   }
 
   /** An incoming connection from this peer's address. */
@@ -240,7 +272,7 @@ export class PeerHandle {
       this.#staleTimer = host.clock.setTimeout(() => this.#sweep('no End-of-RIB within the stale time'), STALE_TIME * 1000);
     }
     const local = this.#localAddress;
-    this.#rc.localAddress = local;
+    host.rib.reconfigure(this.ribPeer, this.#ribConfig(this.#config, local));
     const v4 = local !== undefined && !local.includes(':') ? local : host.routerId;
     const v6 = local !== undefined && local.includes(':') ? local : `::ffff:${v4}`;
     this.#builder = new UpdateBuilder({ fourOctetAs: n.fourOctetAs, ipv4: this.#families.ipv4, ipv6: this.#families.ipv6, nextHopV4: v4, nextHopV6: v6 });
@@ -251,14 +283,39 @@ export class PeerHandle {
     if (this.#deferred) {
       this.#deferTimer = host.clock.setTimeout(() => this.#release(`no End-of-RIB within the restart time ${own!.restartTime} s`), own!.restartTime * 1000);
     }
-    if (this.config.export !== 'none') {
-      this.#aro = new AdjRibOut(host.rib, this.ribPeer);
-      this.#aro.onPending = () => this.#schedulePump();
-      this.#aro.start();
-    }
+    this.#startExport();
     this.log.info('peer up', { peerRouterId: n.peerRouterId, families: [...this.#eorAwaited].join(','), advertising: this.#aro?.pendingPrefixes ?? 0, ...(this.#deferred ? { deferredUntilEndOfRib: true } : {}) });
     this.#schedulePump();
     host.peerUp(this);
+  }
+
+  /** Between our 'established' and 'down' handlers (the UpdateBuilder lives exactly that long). */
+  get #up(): boolean {
+    return this.#builder !== null;
+  }
+
+  /** While Established and not `export: none`: the Adj-RIB-Out takes the whole Loc-RIB, then its changes. */
+  #startExport(): void {
+    if (!this.#up || this.#config.export === 'none') return;
+    this.#aro = new AdjRibOut(this.#host.rib, this.ribPeer);
+    this.#aro.onPending = () => this.#schedulePump();
+    this.#aro.start();
+  }
+
+  /** The RIB's view of this peer; `localAddress` is ours on the session, known once connected. */
+  #ribConfig(c: PeerConfig, localAddress: string | undefined): RibPeerConfig {
+    return {
+      address: c.address,
+      asn: c.asNumber,
+      rrClient: c.routeReflectorClient ?? false,
+      nextHopSelf: c.nextHopSelf ?? false,
+      keepOriginalNextHop: c.keepOriginalNextHop ?? false,
+      ...(localAddress !== undefined ? { localAddress } : {}),
+      ...(c.maxPrefixes !== undefined ? { maxPrefixes: c.maxPrefixes } : {}),
+      ...(c.import !== undefined && c.import.length > 0 ? { importPolicy: rulesPolicy(c.import) } : {}),
+      // An Adj-RIB-Out kept after a change to `none` must withdraw everything.
+      exportPolicy: c.export === 'none' ? exportNothing : exportPolicy(c.export, () => this.#families),
+    };
   }
 
   #down(why: DownReason): void {
@@ -324,8 +381,7 @@ export class PeerHandle {
   #replay(): void {
     if (this.#aro === null) return;
     this.log.info('route refresh requested, replaying Adj-RIB-Out');
-    this.#aro.stop();
-    this.#aro.start();
+    this.#aro.resync(true);
     this.#schedulePump();
   }
 

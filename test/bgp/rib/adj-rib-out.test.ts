@@ -170,6 +170,64 @@ describe('the Adj-RIB-Out', () => {
       expect(drain(out, 4).map((m) => m.prefixes.length)).to.deep.equal([4, 4, 2]);
     });
 
+    it('resync after an export policy change: withdraws what is no longer exported, announces what now is, leaves the rest', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');
+      const deny = (p: string) => (k: Parameters<typeof formatKey>[0]) => (formatKey(k) === p ? REJECT : 'accept');
+      const b = peer(rib, '10.1.0.2', 65002, '2.2.2.2', { localAddress: '10.1.0.254', exportPolicy: deny('10.0.1.0/24') });
+      const out = new AdjRibOut(rib, b);
+      out.start();
+      announce(rib, a, attrs({ asPath: seq(65001) }), '10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24');
+      rib.flush();
+      drain(out);
+      expect(b.counters.advertised).to.equal(2);
+
+      rib.reconfigure(b, { ...b.config, exportPolicy: deny('10.0.2.0/24') });
+      out.resync();
+      const msgs = drain(out);
+      expect(msgs.map((m) => [m.kind, m.prefixes.map(formatKey)])).to.deep.equal([
+        ['withdraw', ['10.0.2.0/24']],
+        ['announce', ['10.0.1.0/24']],
+      ]);
+      expect(b.counters.advertised).to.equal(2);
+      expect(out.advertised(P('10.0.2.0/24'))).to.equal(undefined);
+      out.resync();
+      expect(drain(out), 'nothing changed since').to.deep.equal([]);
+    });
+
+    it('resync after a next-hop setting change re-announces with the new next hop', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');
+      const b = peer(rib, '10.1.0.2', 65002, '2.2.2.2', { localAddress: '10.1.0.254' });
+      const out = new AdjRibOut(rib, b);
+      out.start();
+      announce(rib, a, attrs({ asPath: seq(65001), nextHop: '10.1.0.1' }), '10.0.0.0/24');
+      rib.flush();
+      drain(out);
+      expect(out.advertised(P('10.0.0.0/24'))?.attrs.nextHop).to.equal('10.1.0.254');
+      rib.reconfigure(b, { ...b.config, keepOriginalNextHop: true });
+      out.resync();
+      expect(drain(out).map((m) => m.kind)).to.deep.equal(['announce']);
+      expect(out.advertised(P('10.0.0.0/24'))?.attrs.nextHop).to.equal('10.1.0.1');
+    });
+
+    it('a ROUTE-REFRESH replay (resync all) re-sends everything and withdraws what the peer should no longer have', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');
+      const b = peer(rib, '10.1.0.2', 65002, '2.2.2.2');
+      const out = new AdjRibOut(rib, b);
+      out.start();
+      announce(rib, a, attrs({ asPath: seq(65001) }), '10.0.0.0/24', '10.0.1.0/24');
+      rib.flush();
+      drain(out);
+      rib.reconfigure(b, { ...b.config, exportPolicy: (k) => (formatKey(k) === '10.0.1.0/24' ? REJECT : 'accept') });
+      out.resync(true);
+      expect(drain(out).map((m) => [m.kind, m.prefixes.map(formatKey)])).to.deep.equal([
+        ['withdraw', ['10.0.1.0/24']],
+        ['announce', ['10.0.0.0/24']],
+      ]);
+    });
+
     it('applies the export policy', () => {
       const rib = makeRib();
       const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');

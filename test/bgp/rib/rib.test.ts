@@ -3,6 +3,7 @@ import type { ChangeBatch } from '../../../bgp/rib/rib.ts';
 import { bestPaths } from '../../../bgp/rib/rib.ts';
 import { PrefixList, REJECT, chain, rewrite } from '../../../bgp/rib/policy.ts';
 import { REJECTED } from '../../../bgp/rib/path.ts';
+import { PeerIdentityError } from '../../../bgp/rib/peer.ts';
 import { formatKey, v4Key } from '../../../bgp/rib/prefix-key.ts';
 import { LOCAL_AS, P, announce, attrs, makeRib, peer, seq } from './helpers.ts';
 
@@ -148,6 +149,83 @@ describe('the RIB', () => {
       expect(b0).to.equal(b1);
       expect(rib.best(P('10.0.9.0/24'))).to.equal(null);
       expect(rib.paths(P('10.0.9.0/24'))[0]?.rejected).to.equal(REJECTED.POLICY);
+    });
+  });
+
+  describe('a changed import policy (soft reconfiguration)', () => {
+    const deny = (...prefixes: string[]) => (prefix: Parameters<typeof formatKey>[0]) => (prefixes.includes(formatKey(prefix)) ? REJECT : 'accept');
+
+    it('accepts what the old policy rejected and drops what it accepted, from the kept Adj-RIB-In', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1', { importPolicy: deny('10.0.1.0/24') });
+      const b = peer(rib, '10.1.0.2', 65002, '2.2.2.2');
+      announce(rib, a, attrs({ asPath: seq(65001) }), '10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24');
+      announce(rib, b, attrs({ asPath: seq(65002, 9) }), '10.0.0.0/24');
+      rib.flush();
+      expect(rib.best(P('10.0.1.0/24'))).to.equal(null);
+      expect(a.counters).to.include({ received: 3, accepted: 2 });
+      const seen = collect(rib);
+
+      rib.reconfigure(a, { ...a.config, importPolicy: deny('10.0.0.0/24', '10.0.2.0/24') });
+      expect(rib.reimport(a)).to.deep.equal({ dropped: 0, maxPrefixExceeded: false });
+      rib.flush();
+      expect(seen.get('10.0.1.0/24')).to.deep.equal(['10.1.0.1']);
+      expect(seen.get('10.0.0.0/24'), 'the other peer’s path takes over').to.deep.equal(['10.1.0.2']);
+      expect(seen.get('10.0.2.0/24')).to.equal(null);
+      expect(rib.paths(P('10.0.2.0/24'))[0]?.rejected, 'still in the Adj-RIB-In, rejected').to.equal(REJECTED.POLICY);
+      expect(a.counters).to.include({ received: 3, accepted: 1 });
+
+      rib.reconfigure(a, { address: a.address, asn: a.asn });
+      rib.reimport(a);
+      rib.flush();
+      expect(['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'].map((p) => bestPaths(rib.best(P(p))).map((x) => x.peer.address)[0])).to.deep.equal([
+        '10.1.0.1',
+        '10.1.0.1',
+        '10.1.0.1',
+      ]);
+      expect(a.counters).to.include({ received: 3, accepted: 3 });
+    });
+
+    it('keeps loop-rejected routes rejected whatever the policy says', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1', { importPolicy: deny('10.0.0.0/24') });
+      announce(rib, a, attrs({ asPath: seq(65001, LOCAL_AS) }), '10.0.9.0/24');
+      rib.reconfigure(a, { address: a.address, asn: a.asn });
+      rib.reimport(a);
+      expect(rib.paths(P('10.0.9.0/24'))[0]?.rejected).to.equal(REJECTED.AS_LOOP);
+      expect(a.counters).to.include({ received: 1, accepted: 0 });
+    });
+
+    it('keeps the limit: newly accepted prefixes over maxPrefixes are dropped, and a lowered limit is reported', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1', { maxPrefixes: 2, importPolicy: deny('10.0.1.0/24', '10.0.2.0/24') });
+      announce(rib, a, attrs({ asPath: seq(65001) }), '10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24');
+      rib.reconfigure(a, { address: a.address, asn: a.asn, maxPrefixes: 2 });
+      expect(rib.reimport(a)).to.deep.equal({ dropped: 1, maxPrefixExceeded: true });
+      expect(a.counters).to.include({ received: 2, accepted: 2 });
+
+      const c = peer(rib, '10.1.0.3', 65003, '3.3.3.3');
+      announce(rib, c, attrs({ asPath: seq(65003) }), '10.3.0.0/24', '10.3.1.0/24');
+      rib.reconfigure(c, { address: c.address, asn: c.asn, maxPrefixes: 1 });
+      expect(rib.reimport(c)).to.deep.equal({ dropped: 0, maxPrefixExceeded: true });
+    });
+
+    it('leaves stale routes (the peer is restarting) as they were', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');
+      announce(rib, a, attrs({ asPath: seq(65001) }), '10.0.0.0/24');
+      rib.peerDown(a, { gracefulRestart: true });
+      rib.reconfigure(a, { ...a.config, importPolicy: deny('10.0.0.0/24') });
+      rib.reimport(a);
+      expect(bestPaths(rib.best(P('10.0.0.0/24')))[0]?.stale).to.equal(true);
+      expect(a.staleCount).to.equal(1);
+    });
+
+    it('refuses a config naming another neighbour', () => {
+      const rib = makeRib();
+      const a = peer(rib, '10.1.0.1', 65001, '1.1.1.1');
+      expect(() => rib.reconfigure(a, { address: '10.1.0.1', asn: 65009 })).to.throw(PeerIdentityError);
+      expect(a.config.asn).to.equal(65001);
     });
   });
 

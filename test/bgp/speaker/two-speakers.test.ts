@@ -87,7 +87,7 @@ describe('two reef speakers over loopback', function () {
     b.setOriginated([{ prefix: '10.2.0.0/24' }]);
     await waitFor('route at a', hasRoute(a, '10.2.0.0/24'), 10_000, 20);
     const down = new Promise<string>((r) => a.once('peerDown', (_p, why) => r(why)));
-    expect(b.setPeers([])).to.deep.equal({ added: 0, removed: 1, reset: 0 });
+    expect(b.setPeers([])).to.deep.equal({ added: 0, removed: 1, reset: 0, updated: 0 });
     expect(await down).to.match(/de-?configured/i);
     await waitFor('route gone at a', noRoute(a, '10.2.0.0/24'), 10_000, 20);
     expect(b.status().peers).to.have.length(0);
@@ -95,9 +95,9 @@ describe('two reef speakers over loopback', function () {
     b.setPeers([{ address: '127.0.0.1', asNumber: 65001, port: a.port, families: ['ipv4', 'ipv6'], holdTime: 9 }]);
     await waitFor('route back at a', hasRoute(a, '10.2.0.0/24'), 15_000, 20);
     const renamed = b.setPeers([{ name: 'renamed', address: '127.0.0.1', asNumber: 65001, port: a.port, families: ['ipv4', 'ipv6'], holdTime: 9 }]);
-    expect(renamed).to.deep.equal({ added: 0, removed: 0, reset: 0 });
+    expect(renamed).to.deep.equal({ added: 0, removed: 0, reset: 0, updated: 0 });
     expect(peerOf(b, '127.0.0.1')).to.include({ name: 'renamed', state: 'Established' });
     const reset = b.setPeers([{ address: '127.0.0.1', asNumber: 65001, port: a.port, families: ['ipv4', 'ipv6'], holdTime: 30 }]);
-    expect(reset).to.deep.equal({ added: 0, removed: 0, reset: 1 });
+    expect(reset).to.deep.equal({ added: 0, removed: 0, reset: 1, updated: 0 });
   });
 });
