@@ -8,6 +8,16 @@
  */
 import type { CommandRunner } from './command-runner.ts';
 
+/**
+ * `conntrack -D` lists the matching entries, then deletes them one by one,
+ * and gives up at the first that is gone already: one deleted meanwhile by
+ * another `-D` of the same flush (a flow between two flushed addresses
+ * matches both one's --orig-src and the other's --orig-dst), or expired.
+ * What it had not reached yet stays. Running it again finishes the job.
+ */
+const VANISHED = /such conntrack doesn't exist/;
+const ATTEMPTS = 4;
+
 export interface ConntrackOptions {
   readonly runner: CommandRunner;
   /** Parallel `conntrack -D` processes. */
@@ -48,7 +58,8 @@ export class Conntrack {
     const worker = async () => {
       while (next < jobs.length) {
         const argv = jobs[next++]!;
-        const res = await this.runner.run(argv);
+        let res = await this.runner.run(argv);
+        for (let n = 1; n < ATTEMPTS && res.code !== 0 && VANISHED.test(res.stderr); n++) res = await this.runner.run(argv);
         // Exit 1 with "0 flow entries" only means there was nothing to delete.
         if (res.code !== 0 && !/0 flow entries/.test(res.stderr)) failures.push(`${argv.join(' ')}: ${res.stderr.trim()}`);
       }

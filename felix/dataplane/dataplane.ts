@@ -86,9 +86,9 @@ export class Dataplane {
     this.warm.keep([IPSET_RESTORE, ...[...this.filter.values(), ...this.nat.values()].map((t) => t.restoreArgv), SYSCTL_LOAD, IP_BATCH]);
     const tables = zeroTableStats();
     const primed = Promise.all([this.ipsets.prime(), this.routes.prime()]);
-    for (const [, t] of this.filter) {
+    for (const [family, t] of this.filter) {
       for (const [base, rules] of FILTER_JUMPS) t.setBaseJumps(base, rules);
-      addTableStats(tables, await t.ensureChains(this.skeleton()));
+      addTableStats(tables, await t.ensureChains(this.skeleton(family)));
     }
     for (const [family, t] of this.nat) {
       for (const [base, rules] of NAT_JUMPS) t.setBaseJumps(base, rules);
@@ -101,8 +101,8 @@ export class Dataplane {
 
   /** The entry and hook chains and the jumps; the agent sets the dispatch chains and NAT from its state. */
   setHookChains(): void {
-    for (const [, t] of this.filter) {
-      for (const c of [fromRendered(renderForwardChain()), inputChain(this.hooks), outputChain(this.hooks)]) t.setChain(c);
+    for (const [family, t] of this.filter) {
+      for (const c of [fromRendered(renderForwardChain()), inputChain(this.hooks, family), outputChain(this.hooks, family)]) t.setChain(c);
       for (const [base, rules] of FILTER_JUMPS) t.setBaseJumps(base, rules);
     }
     for (const [, t] of this.nat) for (const [base, rules] of NAT_JUMPS) t.setBaseJumps(base, rules);
@@ -177,7 +177,7 @@ export class Dataplane {
     return n;
   }
 
-  private skeleton() {
-    return [fromRendered(renderForwardChain()), ...renderDispatchChains([]).map(fromRendered), inputChain(this.hooks), outputChain(this.hooks)];
+  private skeleton(family: Family) {
+    return [fromRendered(renderForwardChain()), ...renderDispatchChains([]).map(fromRendered), inputChain(this.hooks, family), outputChain(this.hooks, family)];
   }
 }

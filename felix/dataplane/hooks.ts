@@ -5,10 +5,12 @@
  *   filter FORWARD  -> reef-FORWARD (the renderer's: pod egress, then ingress)
  *   filter INPUT    -> reef-INPUT   workload to host: the pod's egress policy
  *                                   (unknown reef interfaces fail closed), then
- *                                   the endpoint-to-host action
+ *                                   the endpoint-to-host action; IPv6 neighbour
+ *                                   discovery and MLD pass before any policy
  *   filter OUTPUT   -> reef-OUTPUT  host to workload: not policed by default, as
  *                                   Kubernetes requires (kubelet probes); with
  *                                   policeHostToWorkload the pod's ingress applies
+ *                                   (again after IPv6 neighbour discovery)
  *   nat POSTROUTING -> reef-POSTROUTING  MASQUERADE from natOutgoing pools to
  *                                   destinations outside every pool (Calico's
  *                                   masq manager: two ipsets per family)
@@ -30,8 +32,24 @@ export interface HookOptions {
 const WL = `${WORKLOAD_PREFIX}+`;
 const ESTABLISHED = ['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED'];
 
-export function inputChain(opts: HookOptions): ChainSpec {
-  return new HashedChain(CHAIN_INPUT)
+/**
+ * ICMPv6 the host must exchange with a pod for IPv6 to work at all: MLD
+ * query, report and done (130-132), router solicitation (133), neighbour
+ * solicitation and advertisement (135, 136). Calico's list. Policy never
+ * sees them: ARP, their IPv4 counterpart, is not IP and meets no iptables
+ * rule, so a policy written for IPv4 must not cut a pod off its IPv6 gateway
+ * (or the host off the pod's address) only because it does not allow ICMPv6.
+ */
+export const NDP_ICMPV6_TYPES: readonly number[] = [130, 131, 132, 133, 135, 136];
+
+function acceptNdp(b: HashedChain, iface: readonly string[]): void {
+  for (const t of NDP_ICMPV6_TYPES) b.add([...iface, '-p', 'ipv6-icmp', '-m', 'icmp6', '--icmpv6-type', String(t)], ['-j', 'ACCEPT']);
+}
+
+export function inputChain(opts: HookOptions, family: 4 | 6 = 4): ChainSpec {
+  const b = new HashedChain(CHAIN_INPUT);
+  if (family === 6) acceptNdp(b, ['-i', WL]);
+  return b
     .add(['-i', WL, ...ESTABLISHED], ['-j', 'ACCEPT'])
     .add(['-i', WL, '-m', 'conntrack', '--ctstate', 'INVALID'], ['-j', 'DROP'])
     .add(['-i', WL], ['-j', CHAIN_FROM_WL])
@@ -39,9 +57,12 @@ export function inputChain(opts: HookOptions): ChainSpec {
     .build();
 }
 
-export function outputChain(opts: HookOptions): ChainSpec {
+export function outputChain(opts: HookOptions, family: 4 | 6 = 4): ChainSpec {
   const b = new HashedChain(CHAIN_OUTPUT).add(['-o', WL, ...ESTABLISHED], ['-j', 'ACCEPT']);
-  if (opts.policeHostToWorkload) b.add(['-o', WL], ['-j', CHAIN_TO_WL]).add(['-o', WL], ['-j', 'ACCEPT']);
+  if (opts.policeHostToWorkload) {
+    if (family === 6) acceptNdp(b, ['-o', WL]);
+    b.add(['-o', WL], ['-j', CHAIN_TO_WL]).add(['-o', WL], ['-j', 'ACCEPT']);
+  }
   return b.build();
 }
 

@@ -5,7 +5,11 @@
  * settings a routed veth needs: proxy_arp (the pod's gateway 169.254.1.1 is
  * answered by the host), proxy_delay 0 (the kernel's default delays the
  * first ARP reply of a new pod by up to a second), and forwarding per
- * interface instead of the global switch.
+ * interface instead of the global switch. IPv6 has no per-interface switch:
+ * `net.ipv6.conf.IFACE.forwarding` only makes the host act as a router on
+ * that link, and the kernel forwards IPv6 only with
+ * `net.ipv6.conf.all.forwarding` on, so a node with IPv6 workloads gets that
+ * too (as Calico's felix sets it).
  */
 import type { Logger } from '../../src/lib/log.ts';
 import { DataplaneCommandError, type CommandRunner } from './command-runner.ts';
@@ -106,6 +110,7 @@ export class WorkloadRoutes {
       if (!this.configured.has(iface)) ifaces.set(iface, (ifaces.get(iface) ?? false) || ips.some((i) => i.includes(':')));
     }
     const sysctls: string[] = [];
+    if ([...ifaces.values()].some((v6) => v6)) sysctls.push('net.ipv6.conf.all.forwarding=1');
     for (const [iface, v6] of ifaces) {
       sysctls.push(`net.ipv4.conf.${iface}.proxy_arp=1`, `net.ipv4.neigh.${iface}.proxy_delay=0`, `net.ipv4.conf.${iface}.forwarding=1`);
       if (v6) sysctls.push(`net.ipv6.conf.${iface}.forwarding=1`);

@@ -43,17 +43,21 @@ const ROLE_PORTS: Record<Role, readonly NamedPort[]> = {
   db: [{ name: 'dns', protocol: 'UDP', port: 53 }],
 };
 
-/** Node A's pods sit in 10.65.1.0/24 and node B's in 10.65.2.0/24, so CIDR rules can pick a node's pods. */
-export const POD_LAYOUT: readonly { namespace: string; role: Role; node: 0 | 1; ip: string }[] = [
-  { namespace: 'prod', role: 'web', node: 0, ip: '10.65.1.2' },
-  { namespace: 'prod', role: 'api', node: 1, ip: '10.65.2.2' },
-  { namespace: 'prod', role: 'db', node: 0, ip: '10.65.1.3' },
-  { namespace: 'dev', role: 'web', node: 1, ip: '10.65.2.3' },
-  { namespace: 'dev', role: 'api', node: 0, ip: '10.65.1.4' },
-  { namespace: 'dev', role: 'db', node: 1, ip: '10.65.2.4' },
-  { namespace: 'ops', role: 'web', node: 0, ip: '10.65.1.5' },
-  { namespace: 'ops', role: 'api', node: 1, ip: '10.65.2.5' },
-  { namespace: 'ops', role: 'db', node: 0, ip: '10.65.1.6' },
+/**
+ * Every pod is dual stack. Node A's pods sit in 10.65.1.0/24 and
+ * fd65:1::/64, node B's in 10.65.2.0/24 and fd65:2::/64, with the same last
+ * number in both families, so CIDR rules can pick a node's pods in either.
+ */
+export const POD_LAYOUT: readonly { namespace: string; role: Role; node: 0 | 1; ip: string; ip6: string }[] = [
+  { namespace: 'prod', role: 'web', node: 0, ip: '10.65.1.2', ip6: 'fd65:1::2' },
+  { namespace: 'prod', role: 'api', node: 1, ip: '10.65.2.2', ip6: 'fd65:2::2' },
+  { namespace: 'prod', role: 'db', node: 0, ip: '10.65.1.3', ip6: 'fd65:1::3' },
+  { namespace: 'dev', role: 'web', node: 1, ip: '10.65.2.3', ip6: 'fd65:2::3' },
+  { namespace: 'dev', role: 'api', node: 0, ip: '10.65.1.4', ip6: 'fd65:1::4' },
+  { namespace: 'dev', role: 'db', node: 1, ip: '10.65.2.4', ip6: 'fd65:2::4' },
+  { namespace: 'ops', role: 'web', node: 0, ip: '10.65.1.5', ip6: 'fd65:1::5' },
+  { namespace: 'ops', role: 'api', node: 1, ip: '10.65.2.5', ip6: 'fd65:2::5' },
+  { namespace: 'ops', role: 'db', node: 0, ip: '10.65.1.6', ip6: 'fd65:1::6' },
 ];
 
 export const podId = (p: Pick<Pod, 'namespace' | 'name'>): string => `${p.namespace}/${p.name}`;
@@ -76,12 +80,13 @@ export class Cluster {
     const pods: Pod[] = [];
     for (const l of POD_LAYOUT) {
       pods.push(
-        await addPod(nodes[l.node]!, { namespace: l.namespace, name: l.role, labels: { ...ROLE_LABELS[l.role] }, ip: l.ip, ports: ROLE_PORTS[l.role], listen: LISTEN }),
+        await addPod(nodes[l.node]!, { namespace: l.namespace, name: l.role, labels: { ...ROLE_LABELS[l.role] }, ip: l.ip, ip6: l.ip6, ports: ROLE_PORTS[l.role], listen: LISTEN }),
       );
     }
     // Joined only now: addPod() on an already joined node routes the peer's copy via the peer's own address.
     await connectNodes(nodes[0]!, nodes[1]!);
-    const agents = nodes.map((n) => new PolicyAgent({ nodeName: n.name, runner: n.runner }));
+    // Both families, as a dual-stack node runs it: iptables and ip6tables, inet and inet6 ipsets.
+    const agents = nodes.map((n) => new PolicyAgent({ nodeName: n.name, runner: n.runner, families: [4, 6] }));
     const c = new Cluster(nodes, agents, pods);
     for (const a of agents) await a.start();
     for (const ns of BASE_NAMESPACES) c.setNamespaceLabels(ns.name, ns.labels);
@@ -142,6 +147,17 @@ export class Cluster {
         throw new Error(`agent on ${this.nodes[i]!.name} not programmed: failures ${s.failures} (${s.lastError ?? ''}), invalid policies [${s.invalidPolicies.join(', ')}]`);
       }
     }
+  }
+
+  /**
+   * Empties the IPv6 neighbour caches of the nodes and the pods, so the next
+   * probes resolve their neighbours (each pod its gateway, each node its pods)
+   * under the policy in force, as a new pod does, instead of riding entries
+   * an earlier scenario's traffic kept fresh. ARP meets no iptables rule, so
+   * IPv4 needs no such thing; neighbour discovery is ICMPv6 and does.
+   */
+  async forgetNeighbours6(): Promise<void> {
+    await Promise.all([...this.nodes, ...this.pods].map((x) => this.nodes[0]!.scope.exec(x.ns, ['ip', '-6', 'neigh', 'flush', 'all'])));
   }
 
   /** Back to the base state: no policies, base pod and namespace labels. */

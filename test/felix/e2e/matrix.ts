@@ -1,7 +1,8 @@
 /**
  * The reachability matrix: every pod to every pod (itself included) on every
- * column (TCP and UDP on two ports each, ICMP echo where a scenario asks),
- * probed all at once, and compared cell by cell with decide().
+ * column (TCP and UDP on two ports each, to the pod's IPv4 address and again
+ * to its IPv6 address; ICMP echo where a scenario asks), probed all at once,
+ * and compared cell by cell with decide().
  *
  * A cell that was denied but should be allowed is probed once more with a
  * longer wait before it counts as a mismatch: several hundred probes at once
@@ -13,7 +14,9 @@ import { probeDetail, type Pod } from '../topology.ts';
 import { podId } from './cluster.ts';
 
 export const PORT_COLUMNS = ['tcp/80', 'tcp/8080', 'udp/53', 'udp/5353'] as const;
-export type Column = (typeof PORT_COLUMNS)[number] | 'icmp';
+/** The same ports between the pods' IPv6 addresses. */
+export const PORT_COLUMNS6 = ['tcp6/80', 'tcp6/8080', 'udp6/53', 'udp6/5353'] as const;
+export type Column = (typeof PORT_COLUMNS)[number] | (typeof PORT_COLUMNS6)[number] | 'icmp' | 'icmp6';
 
 export interface Cell {
   readonly from: Pod;
@@ -45,29 +48,43 @@ function freshPort(): number {
   return nextPort;
 }
 
-function splitColumn(c: Column): { proto: 'tcp' | 'udp'; port: number } | undefined {
-  if (c === 'icmp') return undefined;
-  const [proto, port] = c.split('/');
-  return { proto: proto as 'tcp' | 'udp', port: Number(port) };
+/** A column's address family, protocol and port (none for ICMP echo). */
+export function splitColumn(c: Column): { family: 4 | 6; proto: 'tcp' | 'udp' | 'icmp'; port?: number } {
+  const [name, port] = c.split('/') as [string, string | undefined];
+  const family = name.endsWith('6') ? 6 : 4;
+  const proto = name.replace(/6$/, '') as 'tcp' | 'udp' | 'icmp';
+  return port === undefined ? { family, proto } : { family, proto, port: Number(port) };
 }
 
-async function ping(from: Pod, to: Pod, waitS: number): Promise<boolean> {
-  const res = await from.node.scope.exec(from.ns, ['ping', '-n', '-q', '-c', '1', '-W', String(waitS), to.ip], { allowFailure: true, timeoutMs: (waitS + 5) * 1000 });
+/** The address a column probes `pod` at. */
+export function addressOf(pod: Pod, family: 4 | 6): string {
+  if (family === 4) return pod.ip;
+  if (!pod.ip6) throw new Error(`${podId(pod)} has no IPv6 address to probe`);
+  return pod.ip6;
+}
+
+async function ping(from: Pod, to: Pod, family: 4 | 6, waitS: number): Promise<boolean> {
+  const argv = ['ping', `-${family}`, '-n', '-q', '-c', '1', '-W', String(waitS), addressOf(to, family)];
+  const res = await from.node.scope.exec(from.ns, argv, { allowFailure: true, timeoutMs: (waitS + 5) * 1000 });
   return res.code === 0;
 }
 
 async function probeOnce(from: Pod, to: Pod, column: Column, srcPort: number, timeoutMs: number): Promise<boolean> {
   const pc = splitColumn(column);
-  if (!pc) return ping(from, to, Math.ceil(timeoutMs / 1000));
-  return (await probeDetail(from, to, pc.proto, pc.port, { timeoutMs, srcPort })).ok;
+  if (pc.proto === 'icmp') return ping(from, to, pc.family, Math.ceil(timeoutMs / 1000));
+  return (await probeDetail(from, { ip: addressOf(to, pc.family) }, pc.proto, pc.port!, { timeoutMs, srcPort })).ok;
 }
 
+/**
+ * decide() for one cell. IPv4 cells name the pods (decide() takes an
+ * endpoint's first address, its IPv4 one); IPv6 cells give the addresses the
+ * probe used, which decide() maps back to their endpoints.
+ */
 export function oracle(state: EvalState, from: Pod, to: Pod, column: Column, srcPort: number): Decision {
   const pc = splitColumn(column);
-  const src = { endpoint: podId(from) };
-  const dst = { endpoint: podId(to) };
-  if (!pc) return decide(state, { src, dst, protocol: 'ICMP', icmpType: 8, icmpCode: 0 });
-  return decide(state, { src, dst, protocol: pc.proto.toUpperCase(), srcPort, dstPort: pc.port });
+  const [src, dst] = pc.family === 4 ? [{ endpoint: podId(from) }, { endpoint: podId(to) }] : [{ ip: addressOf(from, 6) }, { ip: addressOf(to, 6) }];
+  if (pc.proto === 'icmp') return decide(state, { src, dst, ...(pc.family === 4 ? { protocol: 'ICMP', icmpType: 8 } : { protocol: 'ICMPv6', icmpType: 128 }), icmpCode: 0 });
+  return decide(state, { src, dst, protocol: pc.proto.toUpperCase(), srcPort, dstPort: pc.port! });
 }
 
 /** Runs `jobs` with at most `limit` in flight. */
@@ -95,8 +112,9 @@ export interface Planned {
 export async function runProbes(list: readonly Planned[], timeoutMs: number): Promise<boolean[]> {
   const out: boolean[] = new Array(list.length);
   const idx = list.map((_, i) => i);
-  const pings = idx.filter((i) => list[i]!.column === 'icmp');
-  const others = idx.filter((i) => list[i]!.column !== 'icmp');
+  const isPing = (i: number) => splitColumn(list[i]!.column).proto === 'icmp';
+  const pings = idx.filter(isPing);
+  const others = idx.filter((i) => !isPing(i));
   const one = (i: number) => probeOnce(list[i]!.from, list[i]!.to, list[i]!.column, list[i]!.srcPort, timeoutMs).then((ok) => (out[i] = ok));
   await Promise.all([Promise.all(others.map(one)), pool(pings.map((i) => () => one(i)), PING_CONCURRENCY)]);
   return out;
@@ -107,12 +125,12 @@ const RETRY_LIMIT = 40;
 
 export async function probeMatrix(pods: readonly Pod[], columns: readonly Column[], state: EvalState): Promise<MatrixResult> {
   const plan: Planned[] = [];
-  for (const from of pods) for (const to of pods) for (const column of columns) plan.push({ from, to, column, srcPort: column === 'icmp' ? 0 : freshPort() });
+  for (const from of pods) for (const to of pods) for (const column of columns) plan.push({ from, to, column, srcPort: splitColumn(column).proto === 'icmp' ? 0 : freshPort() });
   const first = await runProbes(plan, FIRST_TIMEOUT_MS);
   const cells: Cell[] = plan.map((p, i) => ({ ...p, ok: first[i]!, expected: oracle(state, p.from, p.to, p.column, p.srcPort), retried: false }));
   const slow = cells.filter((c) => !c.ok && c.expected.verdict === 'allow');
   if (slow.length > 0 && slow.length <= RETRY_LIMIT) {
-    const again = await runProbes(slow.map((c) => ({ ...c, srcPort: c.column === 'icmp' ? 0 : freshPort() })), RETRY_TIMEOUT_MS);
+    const again = await runProbes(slow.map((c) => ({ ...c, srcPort: splitColumn(c.column).proto === 'icmp' ? 0 : freshPort() })), RETRY_TIMEOUT_MS);
     slow.forEach((c, i) => {
       if (again[i]) Object.assign(c, { ok: true, retried: true });
     });

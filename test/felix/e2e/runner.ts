@@ -9,7 +9,7 @@
 import type { Cluster } from './cluster.ts';
 import { podId } from './cluster.ts';
 import { checkLogHits, expectedLogRules } from './log-hits.ts';
-import { formatDiff, oracle, PORT_COLUMNS, probeMatrix, runProbes, type Cell, type Column } from './matrix.ts';
+import { formatDiff, oracle, PORT_COLUMNS, PORT_COLUMNS6, probeMatrix, runProbes, type Cell, type Column } from './matrix.ts';
 import type { Mutation, Scenario, Spot } from './scenario-types.ts';
 
 export interface ScenarioReport {
@@ -52,6 +52,7 @@ function checkSpots(c: Cluster, spots: readonly Spot[] | undefined, phase: strin
  */
 async function checkStaleFlows(c: Cluster, before: readonly Cell[], phase: string, findings: string[]): Promise<number> {
   const state = c.state();
+  // udp/… and udp6/…: the flush must cover both of a pod's addresses.
   const flipped = before.filter((x) => x.column.startsWith('udp') && x.ok && x.from !== x.to && oracle(state, x.from, x.to, x.column, x.srcPort).verdict === 'deny');
   const got = await runProbes(flipped, 1000);
   flipped.forEach((x, i) => {
@@ -61,6 +62,7 @@ async function checkStaleFlows(c: Cluster, before: readonly Cell[], phase: strin
 }
 
 async function checkMatrix(c: Cluster, columns: readonly Column[], phase: string, findings: string[]): Promise<{ cells: readonly Cell[]; probes: number; retried: number; logRules: number; expected: string }> {
+  await c.forgetNeighbours6();
   const result = await probeMatrix(c.pods, columns, c.state());
   const diff = formatDiff(c.pods, result);
   if (diff) findings.push(`${phase}: the dataplane disagrees with decide() on ${result.mismatches.length} of ${result.cells.length} cells\n${diff}`);
@@ -75,7 +77,7 @@ function hasLogRule(s: Scenario): boolean {
 }
 
 export async function runScenario(c: Cluster, s: Scenario): Promise<ScenarioReport> {
-  const columns: Column[] = [...PORT_COLUMNS, ...(s.icmp ? (['icmp'] as const) : [])];
+  const columns: Column[] = [...PORT_COLUMNS, ...PORT_COLUMNS6, ...(s.icmp ? (['icmp', 'icmp6'] as const) : [])];
   await c.reset();
   for (const p of s.policies) c.upsertPolicy(p);
   await c.programmed();
