@@ -28,7 +28,7 @@ import {
 import { enclosingCidr, formatIp, parseIp, type Family } from './ip.ts';
 import { Plan } from './plan.ts';
 import { blocksOf, eligiblePools, parsePool, poolContaining, type IpamPool, type NodeMatches, type ParsedPool } from './pools.ts';
-import { BLOCKS_PREFIX, CONFIG_KEY, blockKey, blockName, cidrOfBlockName, handleKey, nodeAffinitiesPrefix } from './records.ts';
+import { BLOCKS_PREFIX, CONFIG_KEY, blockKey, blockName, cidrOfBlockName, decodeAffinity, handleKey, nodeAffinitiesPrefix } from './records.ts';
 import { releaseByHandle, releaseIPs, type ReleaseResult } from './release.ts';
 import { fullyReserved, parseReservations, reservationHolding, reservedSkip, type ParsedReservation, type ReservationInput } from './reservations.ts';
 import { CONFLICT, withCasRetry, type Conflict } from './retry.ts';
@@ -336,8 +336,8 @@ export class IpamAllocator {
         }
       }
     }
-    if (mayRetry && (lost || this.claimInFlight(view, pools))) {
-      this.log.debug('claim race lost or pending; retrying from a fresh view', { node, family, lost });
+    if (mayRetry && (lost || this.claimInFlight(view, pools) || (await this.viewStale(node, view, signal)))) {
+      this.log.debug('claim race lost, pending or just won by this node; retrying from a fresh view', { node, family, lost });
       return CONFLICT;
     }
     if (!config.strictAffinity && !borrowed.has(family)) {
@@ -356,6 +356,18 @@ export class IpamAllocator {
     }
     if (atLimit) throw new IpamMaxBlocksError({ node, blocks: view.held, max: config.maxBlocksPerHost });
     throw new IpamPoolExhaustedError({ pools: pools.map((p) => p.pool.name), node, family, wanted });
+  }
+
+  /**
+   * Whether the node holds affinities its view does not show: another
+   * allocator of this node claimed a block after the view was read (all
+   * three of the claim's writes landed in between, so the claim loop only saw
+   * the block as taken). Then the caller re-reads instead of giving up.
+   */
+  private async viewStale(node: string, view: NodeView, signal?: AbortSignal): Promise<boolean> {
+    const known = new Set([...view.confirmed, ...view.pending.map((a) => a.block)]);
+    const [aff] = await this.store.read([{ prefix: nodeAffinitiesPrefix(node) }], signal);
+    return aff!.some((kv) => !known.has(decodeAffinity(kv.key, kv.value).block));
   }
 
   /** A recent pending affinity of the node to a block of one of `pools`: another allocator's claim, not finished yet. */

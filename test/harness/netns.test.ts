@@ -133,6 +133,9 @@ describe('test harness: network namespaces @integration', () => {
         });
         child.once('error', reject);
       });
+      // The exit hook's SIGKILL is sent before the process ends; the kernel may take a moment to finish etcd off.
+      const deadline = Date.now() + 3000;
+      while (pidAlive(made.etcdPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(pidAlive(made.etcdPid)).to.equal(false);
       expect(listNamespaces()).to.not.include(made.ns);
     });

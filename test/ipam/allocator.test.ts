@@ -16,7 +16,7 @@ import { MemoryIpamStore } from '../../ipam/memory-store.ts';
 import { canDeletePool } from '../../ipam/pool-usage.ts';
 import type { IpamPool } from '../../ipam/pools.ts';
 import { getKey, listPrefix, type IpamStore } from '../../ipam/store.ts';
-import { AFFINITIES_PREFIX, affinityKey, blockKey, handleKey } from '../../ipam/records.ts';
+import { AFFINITIES_PREFIX, BLOCKS_PREFIX, affinityKey, blockKey, handleKey } from '../../ipam/records.ts';
 import { BACKENDS, FakeClock, makeAllocator, POOL4, POOL6 } from './helpers.ts';
 
 /** Two blocks of 8: small enough to run out of. */
@@ -153,6 +153,31 @@ for (const backend of BACKENDS) {
         const b = await store.txn([{ key: blockKey(ONE_CIDR), modRevision: 0 }], [{ op: 'put', key: blockKey(ONE_CIDR), value: Block.create(ONE_CIDR, { affinity: 'n1' }).encode() }]);
         expect([p.succeeded, b.succeeded]).to.deep.equal([true, true]);
         return p.revision;
+      }
+
+      for (const strictAffinity of [false, true]) {
+        it(`uses the block its own node claimed whole after it read the node's view (strictAffinity ${strictAffinity})`, async () => {
+          await setIpamConfig(store, { strictAffinity });
+          // Between the allocator's view of n1 and its look for a free block, another allocator of n1 claims the only block, all three writes.
+          let raced = false;
+          const racing: IpamStore = Object.create(store, {
+            read: {
+              value: async (reqs: Parameters<IpamStore['read']>[0], signal?: AbortSignal) => {
+                if (!raced && reqs.some((r) => 'prefix' in r && r.prefix === BLOCKS_PREFIX && r.keysOnly)) {
+                  raced = true;
+                  const rev = await claimUnconfirmed(clock.now());
+                  const aKey = affinityKey('n1', ONE_CIDR);
+                  expect((await store.txn([{ key: aKey, modRevision: rev }], [{ op: 'put', key: aKey, value: affinity('confirmed', clock.now()) }])).succeeded).to.equal(true);
+                }
+                return store.read(reqs, signal);
+              },
+            },
+          });
+          const { alloc } = makeAllocator(racing, clock, {}, [ONE]);
+          expect((await alloc.autoAssign({ num4: 1, num6: 0, handle: 'h', node: 'n1' })).ipv4).to.deep.equal(['10.50.0.0']);
+          expect(raced).to.equal(true);
+          await clean();
+        });
       }
 
       it("waits for its own node's claim in flight instead of reporting exhaustion, then allocates from that block", async () => {
