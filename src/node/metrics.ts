@@ -33,5 +33,28 @@ export function nodeRegistry(status: () => NodeStatus): Registry {
   g('reef_felix_endpoints', 'Workload endpoints the policy agent programs', [], (set, s) => set({}, s.felix?.endpoints ?? 0));
   g('reef_felix_policies', 'Policies the policy agent programs', [], (set, s) => set({}, s.felix?.policies ?? 0));
   g('reef_felix_apply_failures', 'Failed dataplane applies in a row', [], (set, s) => set({}, s.felix?.failures ?? 0));
+  g('reef_felix_synced', '1 once the policy agent has its whole input and has programmed it', [], (set, s) => set({}, s.felix?.synced ? 1 : 0));
+  g('reef_felix_kernel_objects', 'reef chains and ipsets the policy agent keeps in the kernel', ['kind'], (set, s) => {
+    if (!s.felix) return;
+    set({ kind: 'chains' }, s.felix.chains);
+    set({ kind: 'ipsets' }, s.felix.ipsets);
+  });
+  g('reef_felix_invalid_policies', 'Policies the agent refused (the previous version stays programmed)', [], (set, s) => set({}, s.felix?.invalidPolicies.length ?? 0));
+  g('reef_felix_applies', 'Dataplane applies since the agent started', [], (set, s) => set({}, s.felix?.applies ?? 0));
+  g('reef_felix_last_apply_seconds', 'How long the last apply took, from its start to everything in the kernel', [], (set, s) => {
+    const a = s.felix?.lastApply;
+    if (a) set({}, a.durationMs / 1000);
+  });
+  g('reef_felix_written', 'What the applies wrote since the agent started, by kind (repairs of tampered state count too)', ['kind'], (set, s) => {
+    const t = s.felix?.totals;
+    if (!t) return;
+    set({ kind: 'chains' }, t.chainsWritten);
+    set({ kind: 'rules' }, t.rulesWritten);
+    set({ kind: 'chains_deleted' }, t.chainsDeleted);
+    set({ kind: 'base_chains_fixed' }, t.baseChainsFixed);
+    set({ kind: 'ipset_members_added' }, t.membersAdded);
+    set({ kind: 'ipset_members_removed' }, t.membersRemoved);
+    set({ kind: 'routes' }, t.routesReplaced);
+  });
   return r;
 }
