@@ -15,8 +15,6 @@
 import type { CalcEvent, CalcState, LocalEndpoint } from './calc/graph/index.ts';
 import { applyEvents, emptyState } from './calc/graph/index.ts';
 import {
-  CHAIN_FROM_WL,
-  CHAIN_TO_WL,
   DEFAULT_MARKS,
   ipsetName,
   memberFamily,
@@ -26,7 +24,6 @@ import {
   renderPolicyChain,
   fromWorkloadChain,
   toWorkloadChain,
-  type Chain,
   type Marks,
 } from './calc/render/index.ts';
 import { fromRendered, lazyChain } from './dataplane/chains.ts';
@@ -56,6 +53,8 @@ export class Translator {
   readonly state: CalcState = emptyState();
   private readonly dp: Dataplane;
   private readonly marks: Marks;
+  /** The dispatch chains last set (the roots and any subtrees). */
+  private dispatchNames: ReadonlySet<string> = new Set();
 
   constructor(dp: Dataplane, marks: Marks = DEFAULT_MARKS) {
     this.dp = dp;
@@ -66,9 +65,10 @@ export class Translator {
    * Feeds one batch; returns the addresses whose conntrack entries may now be
    * wrong. The batch is folded into the state first and every touched item is
    * set once from its final value, so a batch that announces an item several
-   * times renders it once.
+   * times renders it once. `full` (a resync): the dispatch chains are set
+   * again even if no endpoint came or went.
    */
-  apply(events: readonly CalcEvent[]): Set<string> {
+  apply(events: readonly CalcEvent[], full = false): Set<string> {
     const preEndpoints = new Map<string, LocalEndpoint | undefined>();
     const prePolicies = new Map<string, boolean>();
     const preSets = new Map<string, boolean>();
@@ -111,7 +111,7 @@ export class Translator {
         this.dp.routes.removeEndpoint(key);
       }
     }
-    if (dispatchDirty) this.setDispatch();
+    if (dispatchDirty || full) this.setDispatch();
     if (changedPolicies.size > 0) {
       for (const ep of this.state.endpoints.values()) {
         if ([...ep.ingressPolicies, ...ep.egressPolicies].some((k) => changedPolicies.has(k))) for (const ip of ep.ips) flush.add(memberAddress(ip));
@@ -156,14 +156,15 @@ export class Translator {
     }
   }
 
-  setDispatch(): void {
-    const endpoints = [...this.state.endpoints.values()];
-    let both: readonly Chain[] | undefined;
-    const render = () => (both ??= renderDispatchChains(endpoints));
-    [CHAIN_FROM_WL, CHAIN_TO_WL].forEach((name, i) => {
-      const chain = lazyChain(name, false, () => fromRendered(render()[i]!));
-      for (const t of this.dp.filter.values()) t.setChain(chain);
-    });
+  /** The dispatch chains for the current endpoints; a subtree no longer needed is removed. */
+  private setDispatch(): void {
+    const chains = renderDispatchChains(this.state.endpoints.values()).map(fromRendered);
+    const names = new Set(chains.map((c) => c.name));
+    for (const t of this.dp.filter.values()) {
+      for (const c of chains) t.setChain(c);
+      for (const old of this.dispatchNames) if (!names.has(old)) t.removeChain(old);
+    }
+    this.dispatchNames = names;
   }
 
   setPools(pools: Iterable<PoolInput>): void {

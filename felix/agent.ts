@@ -304,11 +304,8 @@ export class PolicyAgent implements AgentInput {
     let flush = new Set<string>();
     let foldMs = 0;
     try {
-      flush = this.translator.apply(events);
-      if (full) {
-        this.dataplane.setHookChains();
-        this.translator.setDispatch();
-      }
+      flush = this.translator.apply(events, full);
+      if (full) this.dataplane.setHookChains();
       if (this.poolsDirty || full) {
         this.translator.setPools(this.pools.values());
         this.poolsDirty = false;

@@ -5,6 +5,7 @@
  *
  *   reef-FORWARD              the entry chain; the writer jumps to it from FORWARD
  *   reef-from-wl-dispatch     by input interface, to the workload's egress chain
+ *     (-<chars>)              a subtree of it, for interface names starting reef<chars>
  *   reef-to-wl-dispatch       by output interface, to the workload's ingress chain
  *   reef-fw-<iface>           from workload: the pod's egress policies
  *   reef-tw-<iface>           to workload: the pod's ingress policies
