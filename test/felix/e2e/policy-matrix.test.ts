@@ -6,6 +6,20 @@ import { formatDiff, PORT_COLUMNS, PORT_COLUMNS6, probeMatrix, type Column } fro
 import { runScenario } from './runner.ts';
 import { SCENARIOS } from './scenarios.ts';
 
+/** Runs `check` while the agents, and not the oracle, have `hidden`; removes it again whatever happens. */
+async function withHidden(c: Cluster, hidden: PolicyInput, check: () => Promise<void>): Promise<void> {
+  const key = convertPolicy(hidden).key;
+  await c.reset();
+  for (const a of c.agents) a.upsertPolicy(hidden);
+  await c.programmed();
+  try {
+    await check();
+  } finally {
+    for (const a of c.agents) a.removePolicy(key);
+    await c.programmed();
+  }
+}
+
 describe('policy agent acceptance: the full reachability matrix on two nodes @integration', function () {
   this.timeout(60_000);
   let cluster: Cluster | undefined;
@@ -44,11 +58,7 @@ describe('policy agent acceptance: the full reachability matrix on two nodes @in
     const c = cluster!;
     // Given to the agents only: the oracle still expects every cell allowed.
     const hidden: PolicyInput = { kind: 'GlobalNetworkPolicy', name: 'hidden-from-the-oracle', spec: { selector: "app == 'db'", ingress: [{ action: 'Deny', protocol: 'UDP' }, { action: 'Allow' }] } };
-    const key = convertPolicy(hidden).key;
-    await c.reset();
-    for (const a of c.agents) a.upsertPolicy(hidden);
-    await c.programmed();
-    try {
+    await withHidden(c, hidden, async () => {
       const result = await probeMatrix(c.pods, BOTH_FAMILIES, c.state());
       // Three db pods, eight other senders each, two UDP ports, both families.
       expect(result.mismatches).to.have.length(3 * 8 * 2 * 2);
@@ -58,10 +68,7 @@ describe('policy agent acceptance: the full reachability matrix on two nodes @in
       expect(diff).to.contain('prod/web -> prod/db udp/53').and.contain('prod/web -> prod/db udp6/5353');
       // Row prod/web: every db column (2, 5, 8) denied against the oracle, in each of the four grids.
       expect(diff.match(/0 prod\/web {2}o o - o o - o o -/g)).to.have.length(4);
-    } finally {
-      for (const a of c.agents) a.removePolicy(key);
-      await c.programmed();
-    }
+    });
   });
 
   it('reports a dataplane that differs from the oracle over IPv6 only', async () => {
@@ -72,11 +79,7 @@ describe('policy agent acceptance: the full reachability matrix on two nodes @in
       name: 'hidden-ipv6-from-the-oracle',
       spec: { selector: "app == 'web'", ingress: [{ action: 'Deny', source: { nets: ['fd65:2::/64'] } }, { action: 'Allow' }] },
     };
-    const key = convertPolicy(hidden).key;
-    await c.reset();
-    for (const a of c.agents) a.upsertPolicy(hidden);
-    await c.programmed();
-    try {
+    await withHidden(c, hidden, async () => {
       const result = await probeMatrix(c.pods, BOTH_FAMILIES, c.state());
       // Node B's four pods to the two web pods on node A, three (not itself) to dev/web on node B; four IPv6 columns.
       expect(result.mismatches).to.have.length((4 + 4 + 3) * 4);
@@ -88,10 +91,7 @@ describe('policy agent acceptance: the full reachability matrix on two nodes @in
       expect(diff).to.contain('dev/db -> prod/web tcp6/80').and.not.contain('dev/db -> prod/web tcp/80');
       // Row prod/api (on node B): the web columns (0, 3, 6) denied against the oracle.
       expect(diff).to.match(/1 prod\/api {2}- o o - o o - o o/);
-    } finally {
-      for (const a of c.agents) a.removePolicy(key);
-      await c.programmed();
-    }
+    });
   });
 
   for (const s of SCENARIOS) {
