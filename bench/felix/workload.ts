@@ -5,6 +5,7 @@
  * ports, CIDR egress, a few global deny/log rules. Seeded, so every run
  * measures the same thing.
  */
+import { createHash } from 'node:crypto';
 import type { EndpointInput, NamespaceInput, PolicyInput, RuleInput } from '../../felix/calc/policy/index.ts';
 
 export interface Workload {
@@ -27,8 +28,9 @@ function rng(seed: number): () => number {
 const TIERS = ['web', 'api', 'db', 'cache', 'worker'] as const;
 const PORTS: Record<(typeof TIERS)[number], number[]> = { web: [80, 443], api: [8080], db: [5432], cache: [6379], worker: [9000] };
 
+/** Pod i's host-side veth, named like the CNI plugin names them: a hash, so names spread over the dispatch tree. */
 export function ifaceFor(i: number): string {
-  return `reef${i.toString(16).padStart(11, '0')}`;
+  return `reef${createHash('sha1').update(`pod-${i}`).digest('hex').slice(0, 11)}`;
 }
 
 export function generate(opts: { endpoints: number; policies: number; local: number; node: string; seed?: number }): Workload {
