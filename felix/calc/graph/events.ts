@@ -33,6 +33,13 @@ export interface CalcSide {
   /** Address in any of the side's nets (a `c:` set). */
   readonly netSetId?: string;
   readonly notNetSetId?: string;
+  /**
+   * The address families the nets / notNets lists have CIDRs of. As in
+   * Calico, a rule whose nets or notNets list has none of a packet's family
+   * does not apply to that family at all.
+   */
+  readonly netFamilies?: readonly (4 | 6)[];
+  readonly notNetFamilies?: readonly (4 | 6)[];
   /** Port match: in any range, or (address, port) in any named-port set. */
   readonly ports?: readonly PortRange[];
   readonly namedPortSetIds?: readonly string[];

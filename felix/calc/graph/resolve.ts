@@ -7,6 +7,7 @@
  *   n:<hash>  hash:ip,port (address, port) of a named port on endpoints matching a selector
  *   c:<hash>  hash:net     a literal nets/notNets list
  */
+import { familyOf } from '../policy/cidr.ts';
 import { iptablesProtocolName } from '../policy/protocols.ts';
 import type { Policy, PortSpec, Rule, Side } from '../policy/types.ts';
 import { ALL } from '../selector/ast.ts';
@@ -26,6 +27,11 @@ export type IpSetDef =
   | { readonly kind: 'nets'; readonly id: string; readonly type: IpSetType; readonly nets: readonly string[] };
 
 const ALL_SELECTOR = fromAst(ALL);
+
+function familiesOf(nets: readonly string[]): (4 | 6)[] {
+  const f = new Set(nets.map(familyOf));
+  return ([4, 6] as const).filter((x) => f.has(x));
+}
 
 /** Set ids by their hashed text: the same nets list or named port recurs across policies and resolves. */
 const ids = new Map<string, string>();
@@ -81,8 +87,14 @@ class Resolver {
     const out: { -readonly [K in keyof CalcSide]: CalcSide[K] } = {};
     if (s.selector) out.setId = this.selectorSet(s.selector);
     if (s.notSelector) out.notSetId = this.selectorSet(s.notSelector);
-    if (s.nets) out.netSetId = this.netSet(s.nets);
-    if (s.notNets) out.notNetSetId = this.netSet(s.notNets);
+    if (s.nets) {
+      out.netSetId = this.netSet(s.nets);
+      out.netFamilies = familiesOf(s.nets);
+    }
+    if (s.notNets) {
+      out.notNetSetId = this.netSet(s.notNets);
+      out.notNetFamilies = familiesOf(s.notNets);
+    }
     // A named port is looked up on the endpoints this side's selector picks (all of them if none).
     const sel = s.selector ?? ALL_SELECTOR;
     if (s.ports) {

@@ -14,12 +14,15 @@
  * endpoint no policy selects allows everything in that direction. Calico would
  * go on to the next tier and then the profiles; reef has neither.
  *
+ * As in Calico, a rule whose nets or notNets list has no CIDR of the
+ * packet's address family does not apply to that family at all.
+ *
  * Traffic from a pod to itself is always allowed (it never leaves the pod).
  * Addresses that belong to no endpoint have no policy and no labels: only
  * nets/notNets can match them.
  */
 import type { Labels } from '../selector/compile.ts';
-import { cidrContains, parseCidr, type Cidr } from './cidr.ts';
+import { cidrContains, familyOf, parseCidr, type Cidr } from './cidr.ts';
 import { endpointLabels } from './labels.ts';
 import { isIcmp, protocolNumber } from './protocols.ts';
 import {
@@ -113,7 +116,13 @@ function portMatches(specs: readonly PortSpec[], port: number | undefined, ep: E
   );
 }
 
+/** Calico's rule: a nets or notNets list without a CIDR of the packet's family takes the rule out of that family. */
+function hasFamily(nets: readonly string[] | undefined, family: 4 | 6): boolean {
+  return nets === undefined || nets.some((n) => familyOf(n) === family);
+}
+
 function sideMatches(side: Side, peer: Peer, port: number | undefined, protocol: number): boolean {
+  if (!hasFamily(side.nets, peer.ip.family) || !hasFamily(side.notNets, peer.ip.family)) return false;
   if (side.selector && !(peer.labels && side.selector.matches(peer.labels))) return false;
   if (side.notSelector && peer.labels && side.notSelector.matches(peer.labels)) return false;
   if (side.nets && !side.nets.some((n) => cidrContains(parseCidr(n), peer.ip))) return false;

@@ -71,6 +71,10 @@ function portAlternatives(s: CalcSide, dir: 'src' | 'dst', family: 4 | 6): Match
 
 /** The fragments (each a full match list) a rule renders to; [] when it cannot match in this family. */
 export function ruleFragments(r: CalcRule, family: 4 | 6): Match[][] {
+  for (const side of [r.src, r.dst]) {
+    if (side.netFamilies && !side.netFamilies.includes(family)) return [];
+    if (side.notNetFamilies && !side.notNetFamilies.includes(family)) return [];
+  }
   const common: Match[] = [];
   if (r.protocol !== undefined) {
     if ((r.protocol === PROTO.ICMP && family === 6) || (r.protocol === PROTO.ICMPv6 && family === 4)) return [];

@@ -44,8 +44,13 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
     policies: [
       np('dev', 'api-from-nets', {
         selector: "app == 'api'",
-        // IPv6 from node B except ::4 and ::5 (dev/db, ops/api); IPv4 from node A.
-        ingress: [{ action: 'Allow', source: { nets: ['fd65:2::/64', '10.65.1.0/24'], notNets: ['fd65:2::4/127'] } }],
+        // The Deny's notNets are IPv6 only, so (as in Calico) it does not apply to IPv4 at all, where it
+        // would otherwise deny every source. Then: IPv6 from node B except ::4 and ::5 (dev/db, ops/api);
+        // IPv4 from node A except ops/db.
+        ingress: [
+          { action: 'Deny', source: { notNets: ['fd65::/16'] } },
+          { action: 'Allow', source: { nets: ['fd65:2::/64', '10.65.1.0/24'], notNets: ['fd65:2::4/127', '10.65.1.6/32'] } },
+        ],
       }),
       backEgress('node-b'),
     ],
@@ -56,6 +61,7 @@ export const IPV6_SCENARIOS: readonly Scenario[] = [
       ['ops/api', 'dev/api', 'udp6/53', false],
       ['prod/web', 'dev/api', 'tcp6/80', false],
       ['prod/web', 'dev/api', 'tcp/80', true],
+      ['ops/db', 'dev/api', 'tcp/80', false],
       ['prod/api', 'dev/api', 'tcp/8080', false],
       ['prod/db', 'dev/db', 'udp6/53', false],
       ['prod/db', 'ops/web', 'udp6/53', true],
