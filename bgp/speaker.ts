@@ -20,7 +20,7 @@ import { CEASE } from './wire/constants.ts';
 import { ORIGIN, type PathAttributes } from './wire/types.ts';
 import { KernelSync } from './speaker/kernel.ts';
 import { Listener, normalizeAddress } from './speaker/listener.ts';
-import { PeerHandle, type PeerHost } from './speaker/peer.ts';
+import { PeerHandle, type OwnRestart, type PeerHost } from './speaker/peer.ts';
 import { sessionShape } from './speaker/peer-config.ts';
 import { routesOf } from './speaker/routes.ts';
 import type { FamilyName, OriginatedPrefix, PeerConfig, RouteInfo, SpeakerEvents, SpeakerOptions, SpeakerStatus } from './speaker/types.ts';
@@ -31,7 +31,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> implements PeerHost {
   readonly log: Logger;
   readonly asNumber: number;
   readonly routerId: string;
-  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean; restarting(): boolean } | undefined;
+  readonly ownRestart: OwnRestart | undefined;
   readonly listenAddress: string | undefined;
   readonly #o: SpeakerOptions;
   readonly #peers = new Map<string, PeerHandle>();

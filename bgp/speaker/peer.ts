@@ -29,14 +29,21 @@ import { RibSink } from './rib-sink.ts';
 import type { FamilyName, PeerConfig, PeerStatus } from './types.ts';
 import { UpdateBuilder } from './update-builder.ts';
 
+/** Our own graceful-restart capability as the peers see it; `restarting()` while we recover from our own restart. */
+export interface OwnRestart {
+  readonly restartTime: number;
+  readonly forwardingPreserved: boolean;
+  restarting(): boolean;
+}
+
 export interface PeerHost {
   readonly rib: Rib;
   readonly clock: Clock;
   readonly log: Logger;
   readonly asNumber: number;
   readonly routerId: string;
-  /** Our own restart capability (undefined: not announced); `restarting()` while we recover from our own restart. */
-  readonly ownRestart: { readonly restartTime: number; readonly forwardingPreserved: boolean; restarting(): boolean } | undefined;
+  /** undefined: not announced. */
+  readonly ownRestart: OwnRestart | undefined;
   readonly listenAddress: string | undefined;
   scheduleFlush(): void;
   peerUp(p: PeerHandle): void;
